@@ -1,0 +1,95 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .scoring import LifecycleRules
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    retention_revenue_source = fields.Selection(
+        [("sale", "Confirmed sales orders"), ("invoice", "Posted customer invoices")],
+        string="Revenue Source",
+        default="sale",
+        required=True,
+        help="Where the customer data card takes revenue from: confirmed sales orders, or posted customer "
+        "invoices net of credit notes. Amounts are converted to the company currency at the document date.",
+    )
+    retention_window_months = fields.Integer(
+        string="ABC Window (months)", default=12, help="Revenue of this many months ranks customers A, B and C."
+    )
+    retention_abc_a_cut = fields.Float(
+        string="A Cut-off (%)", default=80.0, help="Top customers are A until their revenue share reaches this."
+    )
+    retention_abc_b_cut = fields.Float(
+        string="B Cut-off (%)", default=95.0, help="Then B until the cumulative revenue share reaches this."
+    )
+    retention_new_window_days = fields.Integer(
+        string="New Customer Window (days)",
+        default=365,
+        help="A customer whose first order is this recent is new and in growth.",
+    )
+    retention_growth_pct = fields.Float(
+        string="Growth Trend (%)", default=20.0, help="Revenue up more than this against the previous 12 months."
+    )
+    retention_decline_pct = fields.Float(
+        string="Decline Trend (%)",
+        default=30.0,
+        help="Revenue down more than this against the previous 12 months means decline.",
+    )
+    retention_interval_factor = fields.Float(
+        string="Silence Factor",
+        default=2.0,
+        help="No order for more than this many times the customer's usual interval means decline.",
+    )
+    retention_churn_days = fields.Integer(
+        string="Churn After (days)", default=365, help="A customer without an order for this long is churned."
+    )
+
+    @api.constrains(
+        "retention_window_months",
+        "retention_abc_a_cut",
+        "retention_abc_b_cut",
+        "retention_new_window_days",
+        "retention_growth_pct",
+        "retention_decline_pct",
+        "retention_interval_factor",
+        "retention_churn_days",
+    )
+    def _check_retention_settings(self):
+        for company in self:
+            if not 1 <= company.retention_window_months <= 120:
+                raise ValidationError(
+                    self.env._(
+                        "The ABC window must be between 1 and 120 months (company %(company)s).", company=company.name
+                    )
+                )
+            if not 0 < company.retention_abc_a_cut < company.retention_abc_b_cut <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "ABC cut-offs must satisfy 0 < A < B <= 100 %% (company %(company)s: A %(a)s, B %(b)s).",
+                        company=company.name,
+                        a=company.retention_abc_a_cut,
+                        b=company.retention_abc_b_cut,
+                    )
+                )
+            if company.retention_new_window_days <= 0 or company.retention_churn_days <= 0:
+                raise ValidationError(
+                    self.env._("The new-customer window and the churn delay must be positive numbers of days.")
+                )
+            if company.retention_growth_pct <= 0 or not 0 < company.retention_decline_pct <= 100:
+                raise ValidationError(
+                    self.env._("The growth threshold must be positive and the decline threshold between 0 and 100 %%.")
+                )
+            if company.retention_interval_factor < 1:
+                raise ValidationError(self.env._("The silence factor must be at least 1."))
+
+    def _retention_lifecycle_rules(self):
+        self.ensure_one()
+        return LifecycleRules(
+            new_window_days=self.retention_new_window_days,
+            growth_pct=self.retention_growth_pct,
+            decline_pct=self.retention_decline_pct,
+            interval_factor=self.retention_interval_factor,
+            churn_days=self.retention_churn_days,
+        )

@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    retention_revenue_source = fields.Selection(related="company_id.retention_revenue_source", readonly=False)
+    retention_window_months = fields.Integer(related="company_id.retention_window_months", readonly=False)
+    retention_abc_a_cut = fields.Float(related="company_id.retention_abc_a_cut", readonly=False)
+    retention_abc_b_cut = fields.Float(related="company_id.retention_abc_b_cut", readonly=False)
+    retention_new_window_days = fields.Integer(related="company_id.retention_new_window_days", readonly=False)
+    retention_growth_pct = fields.Float(related="company_id.retention_growth_pct", readonly=False)
+    retention_decline_pct = fields.Float(related="company_id.retention_decline_pct", readonly=False)
+    retention_interval_factor = fields.Float(related="company_id.retention_interval_factor", readonly=False)
+    retention_churn_days = fields.Integer(related="company_id.retention_churn_days", readonly=False)
+
+    def action_retention_recompute(self):
+        return self.env["retention.recompute"].action_recompute_now()

@@ -1,0 +1,448 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from . import scoring
+
+ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
+STAGE_SELECTION = [
+    ("acquisition", "Acquisition"),
+    ("growth", "Growth"),
+    ("maturity", "Maturity"),
+    ("decline", "Decline"),
+    ("churned", "Churned"),
+]
+
+# Fields of the data card that the recompute writes (per company, on the commercial partner and its contacts).
+RECOMPUTED_FIELDS = (
+    "retention_first_order_date",
+    "retention_last_order_date",
+    "retention_order_count",
+    "retention_revenue_total",
+    "retention_revenue_12m",
+    "retention_revenue_prev_12m",
+    "retention_revenue_window",
+    "retention_avg_order_interval",
+    "retention_abc_class_auto",
+    "retention_abc_class",
+    "retention_lifecycle_stage_auto",
+    "retention_lifecycle_stage",
+    "retention_stage_date",
+    "retention_time_class",
+    "retention_loyalty_quadrant",
+    "retention_advocacy",
+    "retention_referral_count",
+)
+
+# Classifications typed by people; kept on the commercial partner and copied to its contacts by Odoo.
+MANUAL_FIELDS = (
+    "retention_closeness",
+    "retention_value_type",
+    "retention_key_influence",
+    "retention_personality",
+    "retention_relationship_level",
+    "retention_product_attitude",
+    "retention_satisfaction",
+    "retention_referred_by_id",
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # --- metrics (computed by retention.recompute, never typed) -------------------------------------
+    retention_currency_id = fields.Many2one("res.currency", compute="_compute_retention_currency_id")
+    retention_first_order_date = fields.Date(string="First Order Date", company_dependent=True, readonly=True)
+    retention_last_order_date = fields.Date(string="Last Order Date", company_dependent=True, readonly=True)
+    retention_order_count = fields.Integer(string="Order Count", company_dependent=True, readonly=True)
+    retention_revenue_total = fields.Float(
+        string="Lifetime Revenue", company_dependent=True, readonly=True, digits="Account"
+    )
+    retention_revenue_12m = fields.Float(
+        string="Revenue Last 12 Months", company_dependent=True, readonly=True, digits="Account"
+    )
+    retention_revenue_prev_12m = fields.Float(
+        string="Revenue Previous 12 Months", company_dependent=True, readonly=True, digits="Account"
+    )
+    retention_revenue_window = fields.Float(
+        string="Revenue in ABC Window",
+        company_dependent=True,
+        readonly=True,
+        digits="Account",
+        help="Revenue of the ABC window (Settings) that ranks the customer.",
+    )
+    retention_revenue_trend = fields.Float(
+        string="Revenue Trend (%)",
+        compute="_compute_retention_revenue_trend",
+        help="Last 12 months against the 12 months before.",
+    )
+    retention_avg_order_interval = fields.Float(
+        string="Average Order Interval (days)", company_dependent=True, readonly=True, digits=(16, 1)
+    )
+
+    # --- automatic classes, with manual override ----------------------------------------------------
+    retention_abc_class = fields.Selection(
+        ABC_SELECTION,
+        string="ABC Class",
+        company_dependent=True,
+        readonly=True,
+        help="Customers ranked by revenue in the ABC window: A until the A cut-off of the cumulative revenue, "
+        "B until the B cut-off, C for the rest. A manual override wins until it is cleared.",
+    )
+    retention_abc_class_auto = fields.Selection(
+        ABC_SELECTION, string="Computed ABC Class", company_dependent=True, readonly=True
+    )
+    retention_abc_override = fields.Selection(ABC_SELECTION, string="ABC Class Override", company_dependent=True)
+    retention_abc_override_reason = fields.Char(string="ABC Override Reason", company_dependent=True)
+    retention_lifecycle_stage = fields.Selection(
+        STAGE_SELECTION,
+        string="Lifecycle Stage",
+        company_dependent=True,
+        readonly=True,
+        group_expand="_group_expand_retention_stage",
+    )
+    retention_lifecycle_stage_auto = fields.Selection(
+        STAGE_SELECTION, string="Computed Lifecycle Stage", company_dependent=True, readonly=True
+    )
+    retention_stage_override = fields.Selection(
+        STAGE_SELECTION, string="Lifecycle Stage Override", company_dependent=True
+    )
+    retention_stage_override_reason = fields.Char(string="Stage Override Reason", company_dependent=True)
+    retention_stage_date = fields.Date(
+        string="In Stage Since", company_dependent=True, readonly=True, help="Date the customer entered its stage."
+    )
+    retention_time_class = fields.Selection(
+        [("potential", "Potential"), ("prospect", "Prospect"), ("new", "New Customer"), ("old", "Old Customer")],
+        string="Time Class",
+        company_dependent=True,
+        readonly=True,
+    )
+
+    # --- manual classifications (tracked) -----------------------------------------------------------
+    retention_closeness = fields.Selection(
+        [
+            ("strategic", "Strategic (must keep)"),
+            ("loyal", "Loyal (responsive service)"),
+            ("close", "Close"),
+            ("loose", "Loose (opportunistic)"),
+        ],
+        string="Closeness Tier",
+        company_dependent=True,
+        tracking=True,
+    )
+    retention_value_type = fields.Selection(
+        [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
+        string="Value Type",
+        company_dependent=True,
+        tracking=True,
+    )
+    retention_value_type_suggested = fields.Selection(
+        [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
+        string="Suggested Value Type",
+        compute="_compute_retention_value_type_suggested",
+    )
+    retention_key_influence = fields.Boolean(
+        string="Key Influence",
+        company_dependent=True,
+        tracking=True,
+        help="Small volume but large influence (reference customer, industry leader, opinion maker).",
+    )
+    retention_personality = fields.Selection(
+        [
+            ("friendly", "Friendly"),
+            ("dominant", "Dominant"),
+            ("analytical", "Analytical"),
+            ("self_centred", "Self-centred"),
+        ],
+        string="Personality",
+        company_dependent=True,
+        tracking=True,
+    )
+    retention_personality_strategy = fields.Text(
+        string="Service Strategy", compute="_compute_retention_personality_strategy"
+    )
+    retention_relationship_level = fields.Selection(
+        [("trust", "Trust"), ("value", "Value"), ("emotion", "Emotion"), ("vision", "Vision")],
+        string="Relationship Level",
+        company_dependent=True,
+        tracking=True,
+    )
+    retention_product_attitude = fields.Selection(
+        [("loyal", "Loyal Customer"), ("switcher", "Brand Switcher"), ("no_loyalty", "No Brand Loyalty")],
+        string="Product Attitude",
+        company_dependent=True,
+        tracking=True,
+    )
+    retention_satisfaction = fields.Selection(
+        [("1", "1 - Very Dissatisfied"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - Very Satisfied")],
+        string="Satisfaction",
+        company_dependent=True,
+        tracking=True,
+    )
+
+    # --- derived classifications (recompute) --------------------------------------------------------
+    retention_loyalty_quadrant = fields.Selection(
+        [("apostle", "Apostle"), ("prisoner", "Prisoner"), ("witch", "Witch"), ("flea", "Flea")],
+        string="Loyalty Quadrant",
+        company_dependent=True,
+        readonly=True,
+        help="Apostle: loyal and satisfied; prisoner: loyal, not satisfied; witch: neither; flea: satisfied, "
+        "never loyal. From the satisfaction (4 or 5 is satisfied) and repeat purchases.",
+    )
+    retention_advocacy = fields.Selection(
+        [("satisfied", "Satisfied"), ("loyal", "Loyal"), ("advocate", "Advocate")],
+        string="Advocacy",
+        company_dependent=True,
+        readonly=True,
+    )
+    retention_referred_by_id = fields.Many2one(
+        "res.partner", string="Referred By", index="btree_not_null", help="Customer who brought this customer."
+    )
+    retention_referral_count = fields.Integer(string="Customers Referred", company_dependent=True, readonly=True)
+    retention_history_ids = fields.One2many("retention.class.history", "partner_id", string="Class History")
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + list(MANUAL_FIELDS)
+
+    def _compute_retention_currency_id(self):
+        self.retention_currency_id = self.env.company.currency_id
+
+    @api.depends("retention_revenue_12m", "retention_revenue_prev_12m")
+    @api.depends_context("company")
+    def _compute_retention_revenue_trend(self):
+        for partner in self:
+            trend = scoring.revenue_trend(partner.retention_revenue_12m, partner.retention_revenue_prev_12m)
+            partner.retention_revenue_trend = trend or 0.0
+
+    @api.depends("retention_abc_class", "retention_key_influence")
+    @api.depends_context("company")
+    def _compute_retention_value_type_suggested(self):
+        for partner in self:
+            partner.retention_value_type_suggested = scoring.suggested_value_type(
+                partner.retention_abc_class, partner.retention_key_influence
+            )
+
+    @api.depends("retention_personality")
+    @api.depends_context("company", "lang")
+    def _compute_retention_personality_strategy(self):
+        strategies = {
+            "friendly": self.env._(
+                "Easy-going, understanding and trusting; usually a loyal customer. Give the best service and "
+                "never relax because of their tolerance."
+            ),
+            "dominant": self.env._(
+                "Very self-confident and decisive, expects a return for everything and cannot stand being "
+                "doubted or slighted; often complains. Handle with care, meet their requests as far as "
+                "possible and make them feel respected."
+            ),
+            "analytical": self.env._(
+                "Sensitive and logical; accepts fair treatment and reasonable explanations, never unfair "
+                "treatment. Be sincere, explain reasonably and win their understanding."
+            ),
+            "self_centred": self.env._(
+                "Self-centred, suspicious and unforgiving when their interests are hurt. Keep your temper, be "
+                "courteous and apologise sincerely for your own mistakes."
+            ),
+        }
+        for partner in self:
+            partner.retention_personality_strategy = strategies.get(partner.retention_personality, False)
+
+    @api.model
+    def _group_expand_retention_stage(self, values, domain):
+        return [key for key, _label in STAGE_SELECTION]
+
+    @api.constrains("retention_referred_by_id")
+    def _check_retention_referred_by(self):
+        for partner in self:
+            if partner.retention_referred_by_id and (
+                partner.retention_referred_by_id.commercial_partner_id == partner.commercial_partner_id
+            ):
+                raise ValidationError(self.env._("A customer cannot refer itself."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners.filtered("parent_id")._retention_copy_card_from_commercial()
+        return partners
+
+    def write(self, vals):
+        vals = dict(vals)
+        overrides = {"retention_abc_override", "retention_stage_override"} & set(vals)
+        if overrides:
+            self._retention_check_override(vals)
+            for field in overrides:
+                if not vals[field]:
+                    vals[field + "_reason"] = False  # a cleared override leaves no stale reason behind
+        res = super().write(vals)
+        if overrides:
+            self._retention_apply_overrides(vals)
+        if "parent_id" in vals:
+            self._retention_copy_card_from_commercial()
+        return res
+
+    def _retention_copy_card_from_commercial(self):
+        """A contact shows its company's data card at once (all companies), not only after the next recompute."""
+        if not self:
+            return
+        self.flush_recordset(["commercial_partner_id"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner c SET %s FROM res_partner p WHERE c.id = ANY(%s) AND p.id = c.commercial_partner_id"
+                " AND p.id != c.id",
+                SQL(", ").join(SQL("%s = p.%s", SQL.identifier(f), SQL.identifier(f)) for f in RECOMPUTED_FIELDS),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(list(RECOMPUTED_FIELDS))
+
+    def _retention_check_override(self, vals):
+        if not self.env.user.has_group("customer_retention.group_retention_supervisor"):
+            raise AccessError(self.env._("Only retention supervisors and managers may override a customer's class."))
+        if any(partner.commercial_partner_id != partner for partner in self):
+            raise UserError(self.env._("Override the class on the company, not on one of its contacts."))
+        for field, reason_field in (
+            ("retention_abc_override", "retention_abc_override_reason"),
+            ("retention_stage_override", "retention_stage_override_reason"),
+        ):
+            if vals.get(field) and not (vals.get(reason_field) or "").strip():
+                label = self._fields[field]._description_string(self.env)
+                raise ValidationError(self.env._("%(field)s needs a reason.", field=label))
+
+    def _retention_apply_overrides(self, vals):
+        """Make an override (or its removal) effective at once, with history and chatter."""
+        company = self.env.company
+        pairs = []
+        if "retention_abc_override" in vals:
+            pairs.append(("abc", "retention_abc_class", "retention_abc_class_auto", "retention_abc_override"))
+        if "retention_stage_override" in vals:
+            pairs.append(
+                ("stage", "retention_lifecycle_stage", "retention_lifecycle_stage_auto", "retention_stage_override")
+            )
+        changes = []
+        for kind, effective, auto, override in pairs:
+            reason_field = override + "_reason"
+            by_value = {}
+            for partner in self:
+                new = partner[override] or partner[auto] or False
+                old = partner[effective] or False
+                if new != old:
+                    by_value.setdefault(new, []).append(partner.id)
+                    reason = partner[reason_field] if partner[override] else self.env._("Override cleared")
+                    changes.append(
+                        {
+                            "partner_id": partner.id,
+                            "kind": kind,
+                            "old": old,
+                            "new": new,
+                            "origin": "manual",
+                            "reason": reason,
+                        }
+                    )
+            for value, ids in by_value.items():
+                values = {effective: value}
+                if kind == "stage":
+                    values["retention_stage_date"] = fields.Date.context_today(self)
+                self._retention_sql_set(company, values, ids)
+        self._retention_log_changes(company, changes)
+
+    # --- storage glue used by the recompute and the overrides ---------------------------------------
+    @api.model
+    def _retention_sql_set(self, company, values, commercial_ids):
+        """Set company-dependent card fields to the same ``values`` on commercial partners and their contacts.
+
+        One UPDATE per call whatever the number of partners; callers group partners by value.
+        """
+        if not commercial_ids:
+            return
+        key = str(company.id)
+        assignments = []
+        for fname, raw in values.items():
+            value = fields.Date.to_string(raw) if self._fields[fname].type == "date" and raw else raw
+            assignments.append(
+                SQL(
+                    "%(col)s = COALESCE(%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, %(value)s)",
+                    col=SQL.identifier(fname),
+                    key=key,
+                    value=value if value not in (False, None) else None,
+                )
+            )
+        self.flush_model(list(values))
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET %s WHERE commercial_partner_id = ANY(%s)",
+                SQL(", ").join(assignments),
+                list(commercial_ids),
+            )
+        )
+        self.invalidate_model(list(values))
+
+    @api.model
+    def _retention_log_changes(self, company, changes):
+        """Keep each change of ABC class or lifecycle stage as dated history and in the customer's chatter.
+
+        ``changes``: dicts with partner_id, kind ('abc'/'stage'), old, new, origin ('auto'/'manual'), reason.
+        One INSERT for the history and one for the messages, whatever the number of changes.
+        """
+        if not changes:
+            return
+        labels = {
+            "abc": dict(self._fields["retention_abc_class"]._description_selection(self.env)),
+            "stage": dict(self._fields["retention_lifecycle_stage"]._description_selection(self.env)),
+        }
+        kind_names = {"abc": self.env._("ABC class"), "stage": self.env._("Lifecycle stage")}
+        none = self.env._("none")
+        now = fields.Datetime.now()
+        history_vals, bodies = [], {}
+        for change in changes:
+            win_back = change["kind"] == "stage" and scoring.is_win_back(change["old"], change["new"])
+            history_vals.append(
+                {
+                    "partner_id": change["partner_id"],
+                    "company_id": company.id,
+                    "kind": change["kind"],
+                    "old_value": change["old"] or False,
+                    "new_value": change["new"] or False,
+                    "date": now,
+                    "user_id": self.env.uid,
+                    "origin": change["origin"],
+                    "reason": change.get("reason") or False,
+                    "is_win_back": win_back,
+                    "is_churn": change["kind"] == "stage" and change["new"] == "churned",
+                }
+            )
+            how = (
+                self.env._("manual: %(reason)s", reason=change.get("reason") or "")
+                if change["origin"] == "manual"
+                else self.env._("automatic recompute")
+            )
+            line = Markup("<li>%s: %s → %s (%s)%s</li>") % (
+                kind_names[change["kind"]],
+                labels[change["kind"]].get(change["old"], none),
+                labels[change["kind"]].get(change["new"], none),
+                how,
+                Markup(" — <b>%s</b>") % self.env._("won back") if win_back else "",
+            )
+            bodies[change["partner_id"]] = bodies.get(change["partner_id"], Markup("")) + line
+        # sudo: history rows are written by the system only (users have no create right on them);
+        # the caller already checked that the user may change these customers' classes.
+        self.env["retention.class.history"].sudo().create(history_vals)
+        prefix = Markup("<p>%s</p><ul>") % self.env._("Customer data card (%(company)s):", company=company.name)
+        bodies = {pid: prefix + body + Markup("</ul>") for pid, body in bodies.items()}
+        self.browse(list(bodies))._message_log_batch(bodies)
+
+    def action_retention_recompute(self):
+        return self.env["retention.recompute"].action_recompute_now()
+
+    def action_retention_open_history(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Class History"),
+            "res_model": "retention.class.history",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"search_default_group_kind": 0},
+        }

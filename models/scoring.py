@@ -1,0 +1,137 @@
+"""Pure, ORM-free rules of the customer data card (客户资料卡).
+
+Nothing here touches Odoo: the recompute (``retention.recompute``) feeds these functions plain values read
+with set-based SQL and writes their results grouped by value. Unit-tested on their own in
+``tests/test_scoring.py``.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+ABC_CLASSES = ("a", "b", "c")
+LIFECYCLE_STAGES = ("acquisition", "growth", "maturity", "decline", "churned")
+TIME_CLASSES = ("potential", "prospect", "new", "old")
+
+
+@dataclass(frozen=True)
+class LifecycleRules:
+    """Thresholds of the lifecycle and time-class rules (company settings)."""
+
+    new_window_days: int = 365
+    growth_pct: float = 20.0
+    decline_pct: float = 30.0
+    interval_factor: float = 2.0
+    churn_days: int = 365
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the rules need to know of one customer, as of ``today``."""
+
+    order_count: int = 0
+    first_order: date | None = None
+    last_order: date | None = None
+    avg_interval: float = 0.0
+    revenue_12m: float = 0.0
+    revenue_prev_12m: float = 0.0
+    has_open_quote: bool = False
+    risk_high: bool = False
+
+
+def _dec(value):
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+
+
+def abc_class(revenue, cumulative_before, total, a_cut, b_cut):
+    """ABC class of a customer from its place in the revenue ranking.
+
+    ``cumulative_before`` is the revenue of every customer ranked strictly above this one (customers with
+    the same revenue share one rank, so ties always get the same class). A customer is A while the share
+    before it is below the A cut-off, so the customer that reaches the cut-off is the last A; likewise B.
+    Customers without positive revenue have no class. Compared as exact decimals: no rounding at a cut-off.
+    """
+    revenue, total = _dec(revenue), _dec(total)
+    if revenue <= 0 or total <= 0:
+        return False
+    before = _dec(cumulative_before) * 100
+    if before < _dec(a_cut) * total:
+        return "a"
+    if before < _dec(b_cut) * total:
+        return "b"
+    return "c"
+
+
+def revenue_trend(revenue_12m, revenue_prev_12m):
+    """Change of the last 12 months against the 12 before, in percent; None when there was nothing before."""
+    prev = float(revenue_prev_12m or 0)
+    if prev <= 0:
+        return None
+    return (float(revenue_12m or 0) - prev) / prev * 100.0
+
+
+def lifecycle_stage(facts, rules, today):
+    """Lifecycle stage (生命周期阶段) from the DOMAIN rules; False for a contact that never bought nor was quoted.
+
+    Checked in this order: churned (no order for ``churn_days``), decline (trend down more than
+    ``decline_pct``, or silent for more than ``interval_factor`` x the usual interval, or high risk), growth
+    (first order inside the new window, or trend up more than ``growth_pct``, or buying again after a year
+    without revenue), else maturity.
+    """
+    if facts.order_count <= 0 or not facts.last_order:
+        return "acquisition" if facts.has_open_quote else False
+    days_since = (today - facts.last_order).days
+    if days_since >= rules.churn_days:
+        return "churned"
+    trend = revenue_trend(facts.revenue_12m, facts.revenue_prev_12m)
+    silent_too_long = bool(facts.avg_interval) and days_since > rules.interval_factor * float(facts.avg_interval)
+    if (trend is not None and trend < -rules.decline_pct) or silent_too_long or facts.risk_high:
+        return "decline"
+    new_customer = facts.first_order and (today - facts.first_order).days <= rules.new_window_days
+    buying_again = trend is None and float(facts.revenue_12m or 0) > 0
+    if new_customer or buying_again or (trend is not None and trend > rules.growth_pct):
+        return "growth"
+    return "maturity"
+
+
+def is_win_back(old_stage, new_stage):
+    """A churned customer that orders again is won back (赢回)."""
+    return old_stage == "churned" and new_stage not in (False, None, "churned")
+
+
+def time_class(order_count, first_order, has_quote, today, new_window_days):
+    """Time class (时间分类): potential → prospect (quoted) → new (first order inside the window) → old."""
+    if order_count > 0 and first_order:
+        return "new" if (today - first_order).days <= new_window_days else "old"
+    return "prospect" if has_quote else "potential"
+
+
+def is_repeat_buyer(order_count):
+    return (order_count or 0) >= 2
+
+
+def advocacy(order_count, referral_count):
+    """Advocacy level (忠诚层次): advocate when it referred customers, loyal when it buys again, else satisfied."""
+    if referral_count:
+        return "advocate"
+    if is_repeat_buyer(order_count):
+        return "loyal"
+    return "satisfied" if order_count else False
+
+
+def loyalty_quadrant(satisfaction, order_count):
+    """Loyalty quadrant (忠诚象限) from satisfaction (1-5, satisfied from 4) and repeat purchases."""
+    if not satisfaction:
+        return False
+    satisfied = int(satisfaction) >= 4
+    loyal = is_repeat_buyer(order_count)
+    if loyal:
+        return "apostle" if satisfied else "prisoner"
+    return "flea" if satisfied else "witch"
+
+
+def suggested_value_type(abc, key_influence):
+    """Value type (价值类型) suggested from the ABC class and the influence flag."""
+    if abc == "a":
+        return "double" if key_influence else "high_value"
+    return "key_influence" if key_influence else False

@@ -1,0 +1,55 @@
+from datetime import date, timedelta
+
+from odoo import Command
+
+from .common import RetentionCommon
+
+
+class TestRecomputeQueryCount(RetentionCommon):
+    """The recompute runs a fixed number of queries, however many customers there are."""
+
+    @classmethod
+    def _population(cls, size, tag):
+        """``size`` customers in every class and stage shape, orders inserted by one create."""
+        partners = cls.Partner.create(
+            [{"name": f"{tag} {i}", "is_company": True, "user_id": cls.salesman_a.id} for i in range(size)]
+        )
+        order_vals = []
+        for i, partner in enumerate(partners):
+            shape = i % 5
+            days = {0: (20, 200), 1: (30,), 2: (400, 700), 3: (100, 500), 4: ()}[shape]
+            for n, day in enumerate(days):
+                order_vals.append(
+                    {
+                        "partner_id": partner.id,
+                        "date_order": cls.TODAY - timedelta(days=day),
+                        "state": "sale",
+                        "order_line": [
+                            Command.create(
+                                {"product_id": cls.product.id, "price_unit": 100 * (1 + shape) + n, "tax_id": False}
+                            )
+                        ],
+                    }
+                )
+        cls.env["sale.order"].create(order_vals)
+        return partners
+
+    def _count_queries(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        stats = self.recompute()
+        return self.env.cr.sql_log_count - before, stats
+
+    def test_query_count_is_flat(self):
+        self._population(10, "Small")
+        first, stats_10 = self._count_queries()
+        # same shapes again: the second run only confirms, it changes nothing
+        self.assertEqual(self.recompute()["changes"], 0)
+        self._population(190, "Large")
+        second, stats_200 = self._count_queries()
+        self.assertGreaterEqual(stats_200["customers"], stats_10["customers"] + 190)
+        self.assertLessEqual(second, first + 2, "the recompute must not run queries per customer")
+        # pinned budget: facts, metrics, population, grouped writes, history and chatter
+        with self.assertQueryCount(__system__=60):
+            self.recompute(today=date(2026, 7, 1))

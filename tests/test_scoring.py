@@ -1,0 +1,112 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+from odoo.tests import BaseCase
+
+from odoo.addons.customer_retention.models import scoring
+
+TODAY = date(2026, 6, 30)
+RULES = scoring.LifecycleRules()
+
+
+def days_ago(n):
+    return TODAY - timedelta(days=n)
+
+
+class TestScoring(BaseCase):
+    """The pure rules, without a database."""
+
+    def test_abc_cut(self):
+        # revenues 50, 30, 20 (total 100): the customer that reaches 80 % is the last A
+        self.assertEqual(scoring.abc_class(50, 0, 100, 80, 95), "a")
+        self.assertEqual(scoring.abc_class(30, 50, 100, 80, 95), "a")
+        self.assertEqual(scoring.abc_class(20, 80, 100, 80, 95), "b")
+        # the very first customer is A even with 90 % alone
+        self.assertEqual(scoring.abc_class(90, 0, 100, 80, 95), "a")
+        self.assertEqual(scoring.abc_class(5, 95, 100, 80, 95), "c")
+        # exact decimals: 1/3 shares are not rounded into the wrong class
+        self.assertEqual(scoring.abc_class(Decimal("1"), Decimal("2"), Decimal("3"), 66.6667, 95), "a")
+        self.assertEqual(scoring.abc_class(Decimal("1"), Decimal("2"), Decimal("3"), 66.6666, 95), "b")
+
+    def test_abc_no_revenue(self):
+        self.assertFalse(scoring.abc_class(0, 0, 100, 80, 95))
+        self.assertFalse(scoring.abc_class(-10, 0, 100, 80, 95))
+        self.assertFalse(scoring.abc_class(10, 0, 0, 80, 95))
+
+    def test_revenue_trend(self):
+        self.assertIsNone(scoring.revenue_trend(100, 0))
+        self.assertAlmostEqual(scoring.revenue_trend(120, 100), 20.0)
+        self.assertAlmostEqual(scoring.revenue_trend(50, 100), -50.0)
+
+    def test_lifecycle_rules(self):
+        def stage(**kw):
+            return scoring.lifecycle_stage(scoring.CardFacts(**kw), RULES, TODAY)
+
+        self.assertFalse(stage())
+        self.assertEqual(stage(has_open_quote=True), "acquisition")
+        self.assertEqual(
+            stage(order_count=3, first_order=days_ago(900), last_order=days_ago(365), avg_interval=100), "churned"
+        )
+        self.assertNotEqual(
+            stage(order_count=3, first_order=days_ago(900), last_order=days_ago(364), avg_interval=300), "churned"
+        )
+        # trend -31 % is decline, -29 % is not
+        common = {"order_count": 8, "first_order": days_ago(700), "last_order": days_ago(10), "avg_interval": 90}
+        self.assertEqual(stage(revenue_12m=69, revenue_prev_12m=100, **common), "decline")
+        self.assertEqual(stage(revenue_12m=71, revenue_prev_12m=100, **common), "maturity")
+        # silent for more than twice the usual interval
+        self.assertEqual(
+            stage(
+                order_count=8,
+                first_order=days_ago(700),
+                last_order=days_ago(181),
+                avg_interval=90,
+                revenue_12m=100,
+                revenue_prev_12m=100,
+            ),
+            "decline",
+        )
+        self.assertEqual(
+            stage(
+                order_count=8,
+                first_order=days_ago(700),
+                last_order=days_ago(180),
+                avg_interval=90,
+                revenue_12m=100,
+                revenue_prev_12m=100,
+            ),
+            "maturity",
+        )
+        self.assertEqual(stage(risk_high=True, revenue_12m=100, revenue_prev_12m=100, **common), "decline")
+        # growth: new customer, trend above +20 %, or buying again after a year without revenue
+        self.assertEqual(stage(order_count=1, first_order=days_ago(30), last_order=days_ago(30)), "growth")
+        self.assertEqual(stage(revenue_12m=121, revenue_prev_12m=100, **common), "growth")
+        self.assertEqual(stage(revenue_12m=120, revenue_prev_12m=100, **common), "maturity")
+        self.assertEqual(stage(revenue_12m=50, revenue_prev_12m=0, **common), "growth")
+
+    def test_time_class(self):
+        self.assertEqual(scoring.time_class(0, None, False, TODAY, 365), "potential")
+        self.assertEqual(scoring.time_class(0, None, True, TODAY, 365), "prospect")
+        self.assertEqual(scoring.time_class(1, days_ago(365), False, TODAY, 365), "new")
+        self.assertEqual(scoring.time_class(1, days_ago(366), True, TODAY, 365), "old")
+
+    def test_win_back(self):
+        self.assertTrue(scoring.is_win_back("churned", "growth"))
+        self.assertFalse(scoring.is_win_back("churned", "churned"))
+        self.assertFalse(scoring.is_win_back("decline", "growth"))
+        self.assertFalse(scoring.is_win_back("churned", False))
+
+    def test_derived_classes(self):
+        self.assertEqual(scoring.advocacy(1, 2), "advocate")
+        self.assertEqual(scoring.advocacy(2, 0), "loyal")
+        self.assertEqual(scoring.advocacy(1, 0), "satisfied")
+        self.assertFalse(scoring.advocacy(0, 0))
+        self.assertEqual(scoring.loyalty_quadrant("5", 3), "apostle")
+        self.assertEqual(scoring.loyalty_quadrant("2", 3), "prisoner")
+        self.assertEqual(scoring.loyalty_quadrant("2", 1), "witch")
+        self.assertEqual(scoring.loyalty_quadrant("4", 1), "flea")
+        self.assertFalse(scoring.loyalty_quadrant(False, 3))
+        self.assertEqual(scoring.suggested_value_type("a", True), "double")
+        self.assertEqual(scoring.suggested_value_type("a", False), "high_value")
+        self.assertEqual(scoring.suggested_value_type("b", True), "key_influence")
+        self.assertFalse(scoring.suggested_value_type("c", False))

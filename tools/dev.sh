@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Development helper behind `make serve` / `make test` / `make bench` for the customer_retention addon.
+# Prepares (and reuses) a virtualenv, Debian packages (when root) and a PostgreSQL server, then runs
+# Odoo 18.0 from the source tree at $ODOO_SRC (default /opt/odoo/src) with this repository as an addon.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ODOO_SRC=${ODOO_SRC:-/opt/odoo/src}
+CACHE=${CR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/customer_retention}
+DEMO_DB=${CR_DEMO_DB:-retention_demo}
+HTTP_PORT=${CR_HTTP_PORT:-8069}
+DEBS="libldap2-dev libsasl2-dev libpq-dev wkhtmltopdf postgresql fonts-noto-cjk"
+
+log() { printf '\033[1m[customer_retention]\033[0m %s\n' "$*" >&2; }
+die() { printf '[customer_retention] ERROR: %s\n' "$*" >&2; exit 1; }
+
+check_odoo_src() {
+    if [ ! -f "$ODOO_SRC/odoo/release.py" ] || [ ! -d "$ODOO_SRC/addons/sale" ] ||
+        ! grep -q "^version_info = (18, 0," "$ODOO_SRC/odoo/release.py"; then
+        die "ODOO_SRC=$ODOO_SRC is not an Odoo 18.0 source tree. Point ODOO_SRC at one, e.g. \
+git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo \"\$ODOO_SRC\" (upstream keeps 18.0 on branch '18.0')."
+    fi
+}
+
+# --- Debian packages -------------------------------------------------------------------------------
+ensure_debs() {
+    local missing=() pkg
+    for pkg in $DEBS "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        log "missing Debian packages (install them as root): ${missing[*]}"
+        return 0
+    fi
+    log "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# --- Python virtualenv -----------------------------------------------------------------------------
+ensure_venv() {
+    local py=${PYTHON:-python3} key
+    key=$( { "$py" --version; cat "$ODOO_SRC/requirements.txt" "$REPO/requirements.txt" \
+        "$REPO/requirements-dev.txt"; } | sha1sum | cut -c1-12)
+    VENV=$CACHE/venv-$key
+    if [ ! -f "$VENV/.complete" ]; then
+        log "creating virtualenv $VENV"
+        rm -rf "$VENV"
+        mkdir -p "$CACHE"
+        "$py" -m venv "$VENV"
+        printf 'setuptools<81\n' >"$VENV/constraints.txt"
+        # pip < 25 (the one venv bundles) also applies PIP_CONSTRAINT to build environments: cbor2 needs it.
+        PIP_CONSTRAINT="$VENV/constraints.txt" "$VENV/bin/pip" install -q wheel 'setuptools<81'
+        PIP_CONSTRAINT="$VENV/constraints.txt" "$VENV/bin/pip" install -q \
+            -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements.txt" -r "$REPO/requirements-dev.txt"
+        touch "$VENV/.complete"
+    fi
+    PY=$VENV/bin/python
+    export PATH=$VENV/bin:$PATH
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+pg_bin() {
+    local d
+    for d in /usr/lib/postgresql/*/bin; do [ -x "$d/pg_ctl" ] && { echo "$d"; return; }; done
+    dirname "$(command -v pg_ctl)"
+}
+
+ensure_postgres() {
+    if [ -n "${PGHOST:-}${PGPORT:-}" ] && pg_isready -q -h "${PGHOST:-localhost}" -p "${PGPORT:-5432}"; then
+        DB_ARGS=(--db_host="${PGHOST:-localhost}" --db_port="${PGPORT:-5432}")
+        [ -n "${PGUSER:-}" ] && DB_ARGS+=(--db_user="$PGUSER")
+        [ -n "${PGPASSWORD:-}" ] && DB_ARGS+=(--db_password="$PGPASSWORD")
+        log "using the PostgreSQL server at ${PGHOST:-localhost}:${PGPORT:-5432}"
+        return 0
+    fi
+    local bin port=${CR_PG_PORT:-54329} data run=() owner
+    bin=$(pg_bin)
+    if [ "$(id -u)" = 0 ]; then
+        # initdb refuses root: the private cluster belongs to the postgres user, in a cache folder it can reach.
+        data=/var/cache/customer_retention/postgresql
+        owner=postgres
+        run=(runuser -u postgres --)
+    else
+        data=$CACHE/postgresql
+        owner=$(id -un)
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        log "initialising a private PostgreSQL cluster in $data"
+        mkdir -p "$data"
+        chown "$owner" "$data"
+        chmod 700 "$data"
+        "${run[@]}" "$bin/initdb" -D "$data" -U "$owner" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! pg_isready -q -h 127.0.0.1 -p "$port"; then
+        log "starting PostgreSQL on 127.0.0.1:$port"
+        "${run[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c full_page_writes=off \
+-c synchronous_commit=off -c shared_buffers=1GB -c work_mem=64MB -c maintenance_work_mem=512MB \
+-c max_connections=200" start >/dev/null
+    fi
+    # Odoo refuses to connect as the superuser "postgres": it gets a role of its own.
+    "${run[@]}" psql -q -h 127.0.0.1 -p "$port" -U "$owner" -d postgres -v ON_ERROR_STOP=1 -c \
+        "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo') THEN
+         CREATE ROLE odoo LOGIN CREATEDB PASSWORD 'odoo'; END IF; END \$\$;" >/dev/null
+    export PGHOST=127.0.0.1 PGPORT=$port PGUSER=odoo PGPASSWORD=odoo
+    DB_ARGS=(--db_host=127.0.0.1 --db_port="$port" --db_user=odoo --db_password=odoo)
+}
+
+# --- Odoo ------------------------------------------------------------------------------------------
+addons_path() {
+    # Odoo finds an addon by its folder name: expose this checkout as "customer_retention".
+    local dir=$REPO/.build/addons
+    mkdir -p "$dir"
+    ln -sfn "$REPO" "$dir/customer_retention"
+    echo "$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$dir"
+}
+
+odoo() {
+    (cd "$ODOO_SRC" && "$PY" -m odoo --addons-path="$(addons_path)" "${DB_ARGS[@]}" "$@")
+}
+
+prepare() {
+    check_odoo_src
+    ensure_debs "$@"
+    ensure_venv
+    ensure_postgres
+}
+
+db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
+
+cmd_serve() {
+    prepare
+    local logf=$REPO/.build/serve-install.log
+    if db_exists "$DEMO_DB"; then
+        log "upgrading database $DEMO_DB"
+        odoo -d "$DEMO_DB" -u customer_retention --stop-after-init --log-level=warn 2>&1 | tee "$logf"
+    else
+        log "creating database $DEMO_DB with demo data"
+        odoo -d "$DEMO_DB" -i customer_retention --stop-after-init --log-level=warn 2>&1 | tee "$logf"
+    fi
+    # Odoo logs a failed (demo) install and goes on: a half-installed demo is no demo.
+    if grep -qE " (ERROR|CRITICAL) |failed to install" "$logf"; then
+        die "installing customer_retention in $DEMO_DB failed (see above); drop it with: psql -d postgres -c 'DROP DATABASE $DEMO_DB'"
+    fi
+    psql -q -d "$DEMO_DB" -c "UPDATE res_users SET password = 'admin' WHERE login = 'admin'"
+    log "serving Odoo on http://localhost:$HTTP_PORT (login admin / admin)"
+    odoo -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" "$@"
+}
+
+cmd_lint() {
+    log "ruff"
+    (cd "$REPO" && ruff check . && ruff format --check .)
+    log "pylint-odoo"
+    (cd "$REPO" && pylint --rcfile=.pylintrc --valid-odoo-versions=18.0 --disable=missing-readme \
+        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^tools/'))
+}
+
+cmd_test() {
+    prepare
+    local db=${CR_TEST_DB:-retention_test} logf tags=${CR_TEST_TAGS:-/customer_retention} rc=0
+    logf=$REPO/.build/test.log
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
+    log "installing customer_retention in fresh database $db and running its tests ($tags)"
+    set +e
+    odoo -d "$db" -i customer_retention --without-demo=all --test-enable --test-tags="$tags" \
+        --stop-after-init --log-level=test --http-port="${CR_TEST_HTTP_PORT:-8169}" \
+        2>&1 | tee "$logf" | grep --line-buffered -E " (WARNING|ERROR|CRITICAL) |odoo.tests.result|: (FAIL|ERROR):"
+    rc=${PIPESTATUS[0]}
+    set -e
+    local summary failed errors total bad
+    summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$logf" | tail -1 || true)
+    # Any WARNING/ERROR/CRITICAL line caused by this addon fails the run (Odoo's own upstream noise does not).
+    bad=$(grep -E " (WARNING|ERROR|CRITICAL) " "$logf" | grep -E "customer_retention|retention[._]" || true)
+    [ -n "$bad" ] && { log "log lines caused by customer_retention:"; echo "$bad" >&2; rc=1; }
+    grep -q "Modules loaded\." "$logf" || { log "the addon did not install"; rc=1; }
+    local lint_rc=0
+    cmd_lint || lint_rc=$?
+    [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
+    if [ -z "$summary" ]; then
+        echo "0 passed, 1 failed (no test summary found in $logf)"
+        return 1
+    fi
+    read -r failed _ errors _ _ total _ <<<"$summary"
+    errors=${errors%%[^0-9]*}
+    echo "$((total - failed - errors)) passed, $((failed + errors)) failed"
+    [ "$((failed + errors))" = 0 ] && [ "$rc" = 0 ]
+}
+
+cmd_bench() {
+    prepare
+    "$PY" "$REPO/tools/benchmark.py" "$@"
+}
+
+cmd_shell() {
+    prepare
+    (cd "$ODOO_SRC" && "$PY" -m odoo shell --addons-path="$(addons_path)" "${DB_ARGS[@]}" -d "${1:-$DEMO_DB}")
+}
+
+case "${1:-}" in
+    serve) shift; cmd_serve "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    lint) shift; prepare; cmd_lint ;;
+    bench) shift; cmd_bench "$@" ;;
+    shell) shift; cmd_shell "$@" ;;
+    *) die "usage: tools/dev.sh serve|test|lint|bench|shell" ;;
+esac
