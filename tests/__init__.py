@@ -7,4 +7,5 @@ from . import (
     test_performance,
     test_scoring,
     test_settings,
+    test_translations,
 )

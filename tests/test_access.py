@@ -91,3 +91,28 @@ class TestAccess(RetentionCommon):
         plain = new_test_user(self.env, "ret_plain3", groups="base.group_user")
         arch = self.Partner.with_user(plain).get_view(self.env.ref("base.view_partner_form").id)["arch"]
         self.assertNotIn("retention_abc_class", arch)
+
+    def test_customer_views_work_for_a_salesperson(self):
+        """What the Customers menu loads: kanban grouped by stage, list with classes, search filters."""
+        partner = self.Partner.with_user(self.salesman_a)
+        views = partner.get_views(
+            [
+                (self.env.ref("customer_retention.res_partner_view_kanban_retention").id, "kanban"),
+                (self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"),
+                (self.env.ref("base.view_partner_form").id, "form"),
+                (self.env.ref("base.view_res_partner_filter").id, "search"),
+            ]
+        )
+        self.assertIn("retention_lifecycle_stage", views["views"]["kanban"]["arch"])
+        self.assertIn("retention_abc_a", views["views"]["search"]["arch"])
+        self.assertNotIn("action_retention_recompute", views["views"]["list"]["arch"])  # managers only
+        domain = [("parent_id", "=", False), ("user_id", "=", self.salesman_a.id)]
+        groups = partner.web_read_group(domain, ["retention_lifecycle_stage"], ["retention_lifecycle_stage"])
+        counts = {g["retention_lifecycle_stage"]: g["retention_lifecycle_stage_count"] for g in groups["groups"]}
+        self.assertEqual(list(counts), ["acquisition", "growth", "maturity", "decline", "churned"])  # all columns
+        self.assertEqual(counts["growth"], 1)
+        records = partner.web_search_read(
+            domain + [("retention_abc_class", "=", "a")],
+            {"display_name": {}, "retention_abc_class": {}, "retention_revenue_12m": {}},
+        )["records"]
+        self.assertEqual([(r["display_name"], r["retention_revenue_12m"]) for r in records], [("Customer of A", 100)])

@@ -111,7 +111,9 @@ ensure_postgres() {
 # --- Odoo ------------------------------------------------------------------------------------------
 addons_path() {
     # Odoo finds an addon by its folder name: expose this checkout as "customer_retention".
-    local dir=$REPO/.build/addons
+    # (outside the checkout: a link to itself inside it would make Odoo's file walks loop)
+    local dir
+    dir=$CACHE/addons-$(printf '%s' "$REPO" | sha1sum | cut -c1-10)
     mkdir -p "$dir"
     ln -sfn "$REPO" "$dir/customer_retention"
     echo "$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$dir"
@@ -132,6 +134,7 @@ db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '
 
 cmd_serve() {
     prepare
+    mkdir -p "$REPO/.build"
     local logf=$REPO/.build/serve-install.log
     if db_exists "$DEMO_DB"; then
         log "upgrading database $DEMO_DB"
@@ -150,15 +153,18 @@ cmd_serve() {
 }
 
 cmd_lint() {
+    local rc=0
     log "ruff"
-    (cd "$REPO" && ruff check . && ruff format --check .)
+    (cd "$REPO" && ruff check . && ruff format --check .) || rc=1
     log "pylint-odoo"
     (cd "$REPO" && pylint --rcfile=.pylintrc --valid-odoo-versions=18.0 --disable=missing-readme \
-        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^tools/'))
+        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^tools/')) || rc=1
+    return $rc
 }
 
 cmd_test() {
     prepare
+    mkdir -p "$REPO/.build"
     local db=${CR_TEST_DB:-retention_test} logf tags=${CR_TEST_TAGS:-/customer_retention} rc=0
     logf=$REPO/.build/test.log
     psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
@@ -188,6 +194,27 @@ cmd_test() {
     [ "$((failed + errors))" = 0 ] && [ "$rc" = 0 ]
 }
 
+cmd_pot() {
+    # Regenerate i18n/customer_retention.pot from the installed addon and merge it into i18n/zh_CN.po.
+    prepare
+    local db=retention_i18n
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
+    odoo -d "$db" -i customer_retention --without-demo=all --stop-after-init --log-level=warn
+    odoo -d "$db" --i18n-export="$REPO/i18n/customer_retention.pot" --modules=customer_retention \
+        --stop-after-init --log-level=warn
+    "$PY" - "$REPO/i18n" <<'PY'
+import sys, polib
+pot = polib.pofile(f"{sys.argv[1]}/customer_retention.pot")
+po = polib.pofile(f"{sys.argv[1]}/zh_CN.po")
+po.merge(pot)
+for entry in po.obsolete_entries():
+    po.remove(entry)
+po.save()
+left = [e.msgid for e in po if not e.msgstr or "fuzzy" in e.flags]
+print(f"zh_CN.po: {len(po)} terms, {len(left)} to translate", *left, sep="\n  ")
+PY
+}
+
 cmd_bench() {
     prepare
     "$PY" "$REPO/tools/benchmark.py" "$@"
@@ -203,6 +230,7 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     lint) shift; prepare; cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
+    pot) shift; cmd_pot ;;
     shell) shift; cmd_shell "$@" ;;
-    *) die "usage: tools/dev.sh serve|test|lint|bench|shell" ;;
+    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|shell" ;;
 esac
