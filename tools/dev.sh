@@ -3,6 +3,7 @@
 # Prepares (and reuses) a virtualenv, Debian packages (when root) and a PostgreSQL server, then runs
 # Odoo 18.0 from the source tree at $ODOO_SRC (default /opt/odoo/src) with this repository as an addon.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # runuser, pg tools
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-/opt/odoo/src}
