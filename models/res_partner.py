@@ -380,6 +380,14 @@ class ResPartner(models.Model):
         self.invalidate_model(list(values))
 
     @api.model
+    def _retention_class_labels(self):
+        """{'abc': {value: label}, 'stage': {value: label}} in the user's language."""
+        return {
+            "abc": dict(self._fields["retention_abc_class"]._description_selection(self.env)),
+            "stage": dict(self._fields["retention_lifecycle_stage"]._description_selection(self.env)),
+        }
+
+    @api.model
     def _retention_log_changes(self, company, changes):
         """Keep each change of ABC class or lifecycle stage as dated history and in the customer's chatter.
 
@@ -388,10 +396,7 @@ class ResPartner(models.Model):
         """
         if not changes:
             return
-        labels = {
-            "abc": dict(self._fields["retention_abc_class"]._description_selection(self.env)),
-            "stage": dict(self._fields["retention_lifecycle_stage"]._description_selection(self.env)),
-        }
+        labels = self._retention_class_labels()
         kind_names = {"abc": self.env._("ABC class"), "stage": self.env._("Lifecycle stage")}
         none = self.env._("none")
         now = fields.Datetime.now()

@@ -35,11 +35,7 @@ class RetentionClassHistory(models.Model):
     is_churn = fields.Boolean(string="Churn", readonly=True, help="The customer entered the churned stage.")
 
     def _compute_labels(self):
-        partner = self.env["res.partner"]
-        labels = {
-            "abc": dict(partner._fields["retention_abc_class"]._description_selection(self.env)),
-            "stage": dict(partner._fields["retention_lifecycle_stage"]._description_selection(self.env)),
-        }
+        labels = self.env["res.partner"]._retention_class_labels()
         for row in self:
             row.old_label = labels[row.kind].get(row.old_value, row.old_value) if row.kind else False
             row.new_label = labels[row.kind].get(row.new_value, row.new_value) if row.kind else False

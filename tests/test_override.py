@@ -99,3 +99,29 @@ class TestOverride(RetentionCommon):
         self.assertEqual(card.retention_advocacy, "advocate")
         with self.assertRaises(ValidationError):
             self.customer.retention_referred_by_id = self.contact
+
+    def test_manual_classes_tracked_in_chatter(self):
+        customer = self.customer.with_context(tracking_disable=False, mail_notrack=False)
+        customer.with_user(self.salesman_a).retention_closeness = "loose"
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking is written when the transaction commits
+        customer.with_user(self.salesman_a).retention_closeness = "strategic"
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = self.env["mail.tracking.value"].search(
+            [("mail_message_id.res_id", "=", self.customer.id), ("mail_message_id.model", "=", "res.partner")]
+        )
+        self.assertIn(
+            ("Loose (opportunistic)", "Strategic (must keep)"),
+            [(t.old_value_char, t.new_value_char) for t in tracked],
+        )
+
+    def test_new_contact_shows_company_card_at_once(self):
+        self.recompute()
+        late = self.Partner.create({"name": "Joined later", "parent_id": self.customer.id})
+        card = self.card(late)
+        self.assertEqual(card.retention_abc_class, "b")
+        self.assertEqual(card.retention_order_count, 1)
+        moved = self.Partner.create({"name": "Moved over"})
+        moved.parent_id = self.other
+        self.assertEqual(self.card(moved).retention_abc_class, "a")
