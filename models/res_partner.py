@@ -389,35 +389,64 @@ class ResPartner(models.Model):
 
     @api.model
     def _retention_log_changes(self, company, changes):
-        """Keep each change of ABC class or lifecycle stage as dated history and in the customer's chatter.
+        """Keep each change of ABC class or lifecycle stage as dated history, and transitions in the chatter.
 
         ``changes``: dicts with partner_id, kind ('abc'/'stage'), old, new, origin ('auto'/'manual'), reason.
-        One INSERT for the history and one for the messages, whatever the number of changes.
+        One INSERT for the history whatever the number of changes; a first classification (from nothing) is
+        history only, a transition is also a line in the customer's chatter (one batch INSERT).
         """
+        if not changes:
+            return
+        now = fields.Datetime.now()
+        columns = {
+            "partner_id": ("int4", []),
+            "kind": ("varchar", []),
+            "old_value": ("varchar", []),
+            "new_value": ("varchar", []),
+            "origin": ("varchar", []),
+            "reason": ("varchar", []),
+            "is_win_back": ("bool", []),
+            "is_churn": ("bool", []),
+        }
+        for change in changes:
+            row = {
+                "partner_id": change["partner_id"],
+                "kind": change["kind"],
+                "old_value": change["old"] or None,
+                "new_value": change["new"] or None,
+                "origin": change["origin"],
+                "reason": change.get("reason") or None,
+                "is_win_back": change["kind"] == "stage" and scoring.is_win_back(change["old"], change["new"]),
+                "is_churn": change["kind"] == "stage" and change["new"] == "churned",
+            }
+            for name, (_type, values) in columns.items():
+                values.append(row[name])
+        # Written by the system only (users have no create right on the history): one INSERT from arrays.
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO retention_class_history
+                       (company_id, date, user_id, create_uid, write_uid, create_date, write_date, %(names)s)
+                   SELECT %(company)s, %(now)s, %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s, *
+                     FROM unnest(%(arrays)s)""",
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+                company=company.id,
+                now=now,
+                uid=self.env.uid,
+                arrays=SQL(", ").join(SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()),
+            )
+        )
+        self.env["retention.class.history"].invalidate_model()
+        self._retention_post_transitions(company, [change for change in changes if change["old"]])
+
+    def _retention_post_transitions(self, company, changes):
         if not changes:
             return
         labels = self._retention_class_labels()
         kind_names = {"abc": self.env._("ABC class"), "stage": self.env._("Lifecycle stage")}
         none = self.env._("none")
-        now = fields.Datetime.now()
-        history_vals, bodies = [], {}
+        bodies = {}
         for change in changes:
             win_back = change["kind"] == "stage" and scoring.is_win_back(change["old"], change["new"])
-            history_vals.append(
-                {
-                    "partner_id": change["partner_id"],
-                    "company_id": company.id,
-                    "kind": change["kind"],
-                    "old_value": change["old"] or False,
-                    "new_value": change["new"] or False,
-                    "date": now,
-                    "user_id": self.env.uid,
-                    "origin": change["origin"],
-                    "reason": change.get("reason") or False,
-                    "is_win_back": win_back,
-                    "is_churn": change["kind"] == "stage" and change["new"] == "churned",
-                }
-            )
             how = (
                 self.env._("manual: %(reason)s", reason=change.get("reason") or "")
                 if change["origin"] == "manual"
@@ -431,9 +460,6 @@ class ResPartner(models.Model):
                 Markup(" — <b>%s</b>") % self.env._("won back") if win_back else "",
             )
             bodies[change["partner_id"]] = bodies.get(change["partner_id"], Markup("")) + line
-        # sudo: history rows are written by the system only (users have no create right on them);
-        # the caller already checked that the user may change these customers' classes.
-        self.env["retention.class.history"].sudo().create(history_vals)
         prefix = Markup("<p>%s</p><ul>") % self.env._("Customer data card (%(company)s):", company=company.name)
         bodies = {pid: prefix + body + Markup("</ul>") for pid, body in bodies.items()}
         self.browse(list(bodies))._message_log_batch(bodies)

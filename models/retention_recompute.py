@@ -1,5 +1,6 @@
 import logging
 import time
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
@@ -161,7 +162,6 @@ class RetentionRecompute(models.AbstractModel):
                            MIN(day) FILTER (WHERE is_order) AS first_order,
                            MAX(day) FILTER (WHERE is_order) AS last_order,
                            COUNT(*) FILTER (WHERE is_order) AS order_count,
-                           COUNT(DISTINCT day) FILTER (WHERE is_order) AS order_days,
                            ROUND(SUM(amount), %(digits)s) AS revenue_total,
                            ROUND(COALESCE(SUM(amount) FILTER (WHERE day > %(d12)s), 0), %(digits)s) AS revenue_12m,
                            ROUND(COALESCE(SUM(amount) FILTER (WHERE day > %(d24)s AND day <= %(d12)s), 0),
@@ -173,16 +173,17 @@ class RetentionRecompute(models.AbstractModel):
                 ),
                 ranked AS (
                     SELECT partner_id,
-                           COALESCE(SUM(revenue_window) OVER (
-                               ORDER BY revenue_window DESC
-                               RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP), 0) AS cum_before,
+                           -- revenue of the customers strictly above: the running sum includes the ties
+                           -- (default RANGE frame), minus the ties themselves (EXCLUDE GROUP would be O(n²))
+                           SUM(revenue_window) OVER (ORDER BY revenue_window DESC)
+                             - SUM(revenue_window) OVER (PARTITION BY revenue_window) AS cum_before,
                            SUM(revenue_window) OVER () AS total
                       FROM agg
                      WHERE revenue_window > 0
                 )
                 SELECT agg.*,
-                       CASE WHEN order_days > 1
-                            THEN ROUND((last_order - first_order)::numeric / (order_days - 1), 1) END AS avg_interval,
+                       CASE WHEN order_count > 1
+                            THEN ROUND((last_order - first_order)::numeric / (order_count - 1), 1) END AS avg_interval,
                        ranked.cum_before, ranked.total
                   FROM agg LEFT JOIN ranked USING (partner_id)
                 """,
@@ -240,7 +241,7 @@ class RetentionRecompute(models.AbstractModel):
         return self.env.execute_query_dict(
             SQL(
                 """
-                WITH quotes AS (%(quotes)s),
+                WITH quotes AS (SELECT DISTINCT partner_id FROM (%(quotes)s) q),
                 referrals AS (
                     SELECT ref.commercial_partner_id AS partner_id, COUNT(*) AS referral_count
                       FROM res_partner c JOIN res_partner ref ON ref.id = c.retention_referred_by_id
@@ -249,14 +250,15 @@ class RetentionRecompute(models.AbstractModel):
                 )
                 SELECT p.id, f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_12m,
                        f.revenue_prev_12m, f.revenue_window, f.cum_before, f.total,
-                       EXISTS (SELECT 1 FROM quotes q WHERE q.partner_id = p.id) AS has_quote,
+                       q.partner_id IS NOT NULL AS has_quote,
                        COALESCE(r.referral_count, 0) AS referral_count, %(old_cols)s
                   FROM res_partner p
                   LEFT JOIN retention_facts f ON f.partner_id = p.id
+                  LEFT JOIN quotes q ON q.partner_id = p.id
                   LEFT JOIN referrals r ON r.partner_id = p.id
                  WHERE p.id = p.commercial_partner_id
                    AND (f.partner_id IS NOT NULL
-                        OR p.id IN (SELECT partner_id FROM quotes)
+                        OR q.partner_id IS NOT NULL
                         OR p.retention_time_class ? %(key)s
                         OR (p.active AND (p.company_id IS NULL OR p.company_id = %(company)s)
                             AND NOT EXISTS (SELECT 1 FROM res_company rc WHERE rc.partner_id = p.id)
@@ -312,7 +314,7 @@ class RetentionRecompute(models.AbstractModel):
         if name == "referral_count":
             return int(value or 0)
         if name == "stage_date":
-            return fields.Date.to_date(value) if value else False
+            return date.fromisoformat(value) if value else False
         return value or False
 
     def _recompute_company(self, company, today):

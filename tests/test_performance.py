@@ -63,3 +63,49 @@ class TestRecomputeQueryCount(RetentionCommon):
         # pinned budget: facts, metrics, population, grouped writes, history and chatter
         with self.assertQueryCount(__system__=31):
             self.recompute(today=date(2026, 7, 1))
+
+
+class TestViewsQueryCount(RetentionCommon):
+    """The customers list and the partner form read the card in a fixed number of queries."""
+
+    LIST_SPEC = {
+        "complete_name": {},
+        "user_id": {"fields": {"display_name": {}}},
+        "retention_abc_class": {},
+        "retention_lifecycle_stage": {},
+        "retention_time_class": {},
+        "retention_closeness": {},
+        "retention_last_order_date": {},
+        "retention_revenue_12m": {},
+        "retention_currency_id": {"fields": {"display_name": {}}},
+    }
+    DOMAIN = [("parent_id", "=", False), ("retention_abc_class", "!=", False)]
+
+    def _open_list(self):
+        partner = self.Partner.with_user(self.salesman_a)
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        partner.web_read_group(self.DOMAIN, ["retention_revenue_12m:sum"], ["retention_lifecycle_stage"])
+        records = partner.web_search_read(self.DOMAIN, self.LIST_SPEC, limit=80)["records"]
+        return self.env.cr.sql_log_count - before, len(records)
+
+    def test_list_and_form_query_counts(self):
+        TestRecomputeQueryCount._population.__func__(type(self), 150, "Few")
+        self.recompute()
+        self._open_list()  # warm the registry-level caches (groups, defaults) once
+        few, shown = self._open_list()
+        self.assertEqual(shown, 80)  # 90 customers with a class (shapes 2 and 4 have none), first page
+        TestRecomputeQueryCount._population.__func__(type(self), 300, "Many")
+        self.recompute()
+        many, shown = self._open_list()
+        self.assertEqual(shown, 80)
+        self.assertEqual(few, many, "the list must not read per customer")
+
+        form_view = self.env.ref("base.view_partner_form")
+        partner = self.Partner.with_user(self.salesman_a)
+        fields = partner.get_views([(form_view.id, "form")])["models"]["res.partner"]["fields"]
+        spec = {name: {} for name in fields if name != "id"}
+        customer = partner.search(self.DOMAIN, limit=1)
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=51):  # the whole partner form, all apps included
+            customer.web_read(spec)

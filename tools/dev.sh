@@ -218,7 +218,7 @@ PY
 
 cmd_bench() {
     prepare
-    "$PY" "$REPO/tools/benchmark.py" "$@"
+    ODOO_SRC=$ODOO_SRC ODOO_ADDONS_PATH=$(addons_path) PYTHONPATH=$ODOO_SRC "$PY" "$REPO/tools/benchmark.py" "$@"
 }
 
 cmd_shell() {

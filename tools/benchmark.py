@@ -1,0 +1,326 @@
+"""Benchmark of the customer data card recompute at scale (run it with `make bench`).
+
+In a throwaway database it installs customer_retention without demo data, inserts a realistic dataset with a
+fixed seed set-based (INSERT ... SELECT generate_series, no per-record ORM create): N customers with a
+long-tailed revenue distribution, M sales orders with one line each (confirmed, cancelled, quotations and
+returns), two companies and two currencies, sales teams and salespeople. It then measures side by side:
+
+1. the bare SQL aggregate any recompute must at least do (one grouped scan of the orders);
+2. our full recompute (metrics, ABC, lifecycle...), first run and steady state;
+3. the naive per-partner ORM loop a typical module would write, on a 1 % sample, extrapolated;
+4. the server time of the customers list (filtered by ABC class, grouped by stage) and of the partner form
+   with the Retention tab, for a salesperson.
+
+Usage: make bench ARGS="--customers 100000 --orders 1000000"   (tools/dev.sh sets ODOO_* and PG* variables)
+"""
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import odoo
+from odoo import api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+DB = "retention_bench"
+SEED = 20261123
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="reuse the database and its data if present")
+    return parser.parse_args()
+
+
+def odoo_args():
+    return [
+        f"--addons-path={os.environ['ODOO_ADDONS_PATH']}",
+        f"--db_host={os.environ.get('PGHOST', 'localhost')}",
+        f"--db_port={os.environ.get('PGPORT', '5432')}",
+        f"--db_user={os.environ.get('PGUSER', 'odoo')}",
+        f"--db_password={os.environ.get('PGPASSWORD', '')}",
+    ]
+
+
+def timed(func, repeat=1):
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def install():
+    subprocess.run(["dropdb", "--if-exists", DB], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            *odoo_args(),
+            "-d",
+            DB,
+            "-i",
+            "customer_retention",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+        cwd=os.environ["ODOO_SRC"],
+    )
+
+
+def generate(env, customers, orders):
+    """The dataset, inserted set-based with a fixed seed."""
+    rnd = random.Random(SEED)
+    cr = env.cr
+    cr.execute("SELECT setseed(%s)", [0.42])
+    company_1 = env.ref("base.main_company")
+    eur = env.ref("base.EUR")
+    eur.active = True
+    company_2 = env["res.company"].create({"name": "Bench Company 2", "currency_id": eur.id})
+    product = env["product.product"].create({"name": "Bench service", "type": "service"})
+    # sales teams: 5 teams of 8 salespeople + a leader each
+    salespeople = env["res.users"]
+    for team_no in range(5):
+        leader = env["res.users"].create(
+            {
+                "name": f"Leader {team_no}",
+                "login": f"bench_leader_{team_no}",
+                "groups_id": [
+                    (4, env.ref("customer_retention.group_retention_supervisor").id),
+                    (4, env.ref("sales_team.group_sale_salesman").id),
+                ],
+                "company_ids": [(6, 0, (company_1 | company_2).ids)],
+            }
+        )
+        members = env["res.users"].create(
+            [
+                {
+                    "name": f"Salesperson {team_no}.{i}",
+                    "login": f"bench_sales_{team_no}_{i}",
+                    "groups_id": [(4, env.ref("sales_team.group_sale_salesman").id)],
+                    "company_ids": [(6, 0, (company_1 | company_2).ids)],
+                }
+                for i in range(8)
+            ]
+        )
+        env["crm.team"].create({"name": f"Team {team_no}", "user_id": leader.id, "member_ids": [(6, 0, members.ids)]})
+        salespeople |= members
+    user_ids = salespeople.ids
+    env.flush_all()
+    # customers: companies, each with one contact
+    cr.execute(
+        """INSERT INTO res_partner (name, complete_name, is_company, active, type, user_id, autopost_bills, lang,
+                                    create_date, write_date)
+           SELECT 'Customer ' || i, 'Customer ' || i, TRUE, TRUE, 'contact', (%s::int[])[1 + i %% %s], 'ask',
+                  'en_US', now(), now()
+             FROM generate_series(1, %s) i
+        RETURNING id""",
+        [user_ids, len(user_ids), customers],
+    )
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partner_ids])
+    cr.execute(
+        """INSERT INTO res_partner (name, complete_name, parent_id, commercial_partner_id, is_company, active, type,
+                                    user_id, autopost_bills, lang, create_date, write_date)
+           SELECT 'Buyer of ' || p.name, p.name || ', Buyer', p.id, p.id, FALSE, TRUE, 'contact', p.user_id, 'ask',
+                  'en_US', now(), now()
+             FROM res_partner p WHERE p.id = ANY(%s)""",
+        [partner_ids],
+    )
+    # orders: long tail (a few customers buy a lot: index = N * u^3), dates over three years,
+    # 94 % confirmed, 3 % cancelled, 2 % quotations, 1 % returns (negative), 15 % in the second company
+    # and 10 % of the first company's orders in EUR.
+    first_id = partner_ids[0]
+    cr.execute(
+        """INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
+                                   currency_id, currency_rate, date_order, state, amount_untaxed, amount_tax,
+                                   amount_total, user_id, invoice_status, create_date, write_date)
+           SELECT 'SO' || i, pid, pid, pid, company, currency, rate, ts, state, amount, 0, amount, NULL, 'no',
+                  now(), now()
+             FROM (
+                SELECT i,
+                       %(first)s + floor(%(n)s * power(random(), 3))::int AS pid,
+                       CASE WHEN r2 < 0.15 THEN %(c2)s ELSE %(c1)s END AS company,
+                       CASE WHEN r2 < 0.15 OR r2 > 0.90 THEN %(eur)s ELSE %(usd)s END AS currency,
+                       CASE WHEN r2 < 0.15 THEN 1.0 WHEN r2 > 0.90 THEN 0.92 ELSE 1.0 END AS rate,
+                       now() - (random() * 1095) * interval '1 day' AS ts,
+                       CASE WHEN r3 < 0.03 THEN 'cancel' WHEN r3 < 0.05 THEN 'draft' ELSE 'sale' END AS state,
+                       round((CASE WHEN r3 > 0.99 THEN -1 ELSE 1 END * exp(random() * 6) * 50)::numeric, 2) AS amount
+                  FROM (SELECT i, random() AS r2, random() AS r3 FROM generate_series(1, %(m)s) i) g
+             ) o""",
+        {
+            "first": first_id,
+            "n": customers,
+            "c1": company_1.id,
+            "c2": company_2.id,
+            "eur": eur.id,
+            "usd": company_1.currency_id.id,
+            "m": orders,
+        },
+    )
+    cr.execute(
+        """INSERT INTO sale_order_line (order_id, name, sequence, product_id, product_uom_qty, product_uom, price_unit,
+                                        price_subtotal, price_total, customer_lead, currency_id, company_id, state,
+                                        create_date, write_date)
+           SELECT so.id, 'Bench service', 10, %s, 1, %s, so.amount_untaxed, so.amount_untaxed, so.amount_untaxed, 0,
+                  so.currency_id, so.company_id, so.state, now(), now()
+             FROM sale_order so""",
+        [product.id, product.uom_id.id],
+    )
+    cr.execute("ANALYZE res_partner; ANALYZE sale_order; ANALYZE sale_order_line")
+    env.invalidate_all()
+    rnd.shuffle(user_ids)
+    return company_1, company_2, salespeople
+
+
+def bare_sql(env, company):
+    env.cr.execute(
+        """SELECT p.commercial_partner_id, SUM(so.amount_untaxed / so.currency_rate), COUNT(*),
+                  MIN(so.date_order), MAX(so.date_order)
+             FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+            WHERE so.company_id = %s AND so.state = 'sale'
+            GROUP BY p.commercial_partner_id""",
+        [company.id],
+    )
+    return len(env.cr.fetchall())
+
+
+def naive_loop(env, company, sample):
+    """What a typical module does: per partner, search its orders, sum in Python, write through the ORM."""
+    partners = env["res.partner"].with_company(company).browse(sample)
+    for partner in partners:
+        orders = env["sale.order"].search(
+            [("partner_id", "child_of", partner.id), ("state", "=", "sale"), ("company_id", "=", company.id)]
+        )
+        amounts = [o.amount_untaxed / (o.currency_rate or 1) for o in orders]
+        dates = [o.date_order.date() for o in orders]
+        partner.write(
+            {
+                "retention_order_count": len(orders),
+                "retention_revenue_total": sum(amounts),
+                "retention_first_order_date": min(dates) if dates else False,
+                "retention_last_order_date": max(dates) if dates else False,
+            }
+        )
+    env.flush_all()
+
+
+def ui_timings(env, company, user):
+    partner = env["res.partner"].with_user(user).with_company(company).with_context(lang="en_US")
+    views = env.ref("customer_retention.res_partner_view_list_retention")
+    list_spec = {
+        name: {}
+        for name in (
+            "complete_name",
+            "user_id",
+            "retention_abc_class",
+            "retention_lifecycle_stage",
+            "retention_time_class",
+            "retention_closeness",
+            "retention_last_order_date",
+            "retention_revenue_12m",
+            "retention_revenue_prev_12m",
+        )
+    }
+    domain = [("parent_id", "=", False), ("retention_abc_class", "=", "a")]
+
+    def open_list():
+        env.invalidate_all()
+        groups = partner.web_read_group(domain, ["retention_revenue_12m:sum"], ["retention_lifecycle_stage"])
+        partner.web_search_read(domain + [("retention_lifecycle_stage", "=", "maturity")], list_spec, limit=80)
+        return groups
+
+    target = partner.search(domain, limit=1)
+    form = partner.get_views([(env.ref("base.view_partner_form").id, "form")])
+    form_spec = {name: {} for name in form["models"]["res.partner"]["fields"]}
+    form_spec.pop("id", None)
+
+    def open_form():
+        env.invalidate_all()
+        return target.web_read(form_spec)
+
+    assert views
+    return timed(open_list, repeat=5)[0], timed(open_form, repeat=5)[0]
+
+
+def main():
+    args = parse_args()
+    config.parse_config(odoo_args())
+    if not args.keep:
+        print(f"installing customer_retention in {DB} ...", flush=True)
+        install()
+    registry = Registry(DB)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if args.keep and env["res.company"].search_count([]) > 1:
+            company_1 = env["res.company"].search([], order="id", limit=1)
+            salespeople = env["res.users"].search([("login", "like", "bench_sales_%")])
+        else:
+            t, (company_1, _company_2, salespeople) = timed(lambda: generate(env, args.customers, args.orders))
+            cr.commit()
+            print(f"generated {args.customers} customers, {args.orders} orders with lines in {t:.1f} s", flush=True)
+        env.cr.execute("SELECT COUNT(*) FROM sale_order WHERE company_id = %s AND state = 'sale'", [company_1.id])
+        confirmed = env.cr.fetchone()[0]
+        recompute = env["retention.recompute"]
+        today = odoo.fields.Date.today()
+
+        t_sql, groups = timed(lambda: bare_sql(env, company_1), repeat=3)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t_first, stats = timed(lambda: recompute._recompute(company_1, today))
+        cr.commit()
+        t_steady, _ = timed(lambda: recompute._recompute(company_1, today), repeat=3)
+        cr.commit()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t_cron, _ = timed(lambda: env.ref("customer_retention.ir_cron_retention_recompute").method_direct_trigger())
+        cr.commit()
+
+        rnd = random.Random(SEED)
+        env.cr.execute(
+            "SELECT id FROM res_partner WHERE id = commercial_partner_id AND retention_order_count ? %s",
+            [str(company_1.id)],
+        )
+        population = [row[0] for row in env.cr.fetchall()]
+        sample = rnd.sample(population, max(1, len(population) // 100))
+        with cr.savepoint():
+            t_sample, _ = timed(lambda: naive_loop(env, company_1, sample))
+        t_naive = t_sample * len(population) / len(sample)
+
+        t_list, t_form = ui_timings(env, company_1, salespeople[0])
+
+        print()
+        print(
+            f"dataset: {args.customers} customers (+ a contact each), {args.orders} orders with lines, "
+            f"{confirmed} confirmed in company 1, {groups} buying customers there"
+        )
+        print(f"(1) bare SQL aggregate (one grouped scan)       {t_sql:8.2f} s")
+        print(
+            f"(2) full recompute, first run (writes all)      {t_first:8.2f} s  "
+            f"({stats['customers']} customers, {stats['changes']} class/stage changes)"
+        )
+        print(f"(2) full recompute, steady state (median of 3)  {t_steady:8.2f} s")
+        print(f"    daily cron, both companies                  {t_cron:8.2f} s")
+        print(
+            f"(3) naive ORM loop, {len(sample)} partners = 1 %       {t_sample:8.2f} s  -> {t_naive:.0f} s extrapolated"
+        )
+        print(f"ratio (2)/(1): first {t_first / t_sql:.2f}, steady {t_steady / t_sql:.2f}")
+        print(f"ratio (3)/(2): first {t_naive / t_first:.0f}x, steady {t_naive / t_steady:.0f}x")
+        print(f"peak memory of this process: {rss_after / 1024:.0f} MB (before recompute {rss_before / 1024:.0f} MB)")
+        print(f"customers list (class A, grouped by stage) as a salesperson: {t_list * 1000:.0f} ms (median of 5)")
+        print(f"partner form with the Retention tab as a salesperson:      {t_form * 1000:.0f} ms (median of 5)")
+
+
+if __name__ == "__main__":
+    main()
