@@ -393,7 +393,7 @@ class ResPartner(models.Model):
 
         ``changes``: dicts with partner_id, kind ('abc'/'stage'), old, new, origin ('auto'/'manual'), reason.
         One INSERT for the history whatever the number of changes; a first classification (from nothing) is
-        history only, a transition is also a line in the customer's chatter (one batch INSERT).
+        history only, a transition or a manual override is also a line in the customer's chatter (one batch).
         """
         if not changes:
             return
@@ -436,7 +436,10 @@ class ResPartner(models.Model):
             )
         )
         self.env["retention.class.history"].invalidate_model()
-        self._retention_post_transitions(company, [change for change in changes if change["old"]])
+        # a manual override is always worth a chatter line; an automatic first classification is not
+        self._retention_post_transitions(
+            company, [change for change in changes if change["old"] or change["origin"] == "manual"]
+        )
 
     def _retention_post_transitions(self, company, changes):
         if not changes:

@@ -34,6 +34,7 @@ class TestOverride(RetentionCommon):
         card = self.card(self.customer)
         self.assertEqual(card.retention_abc_class, "b")
         self.assertFalse(card.retention_abc_override_reason)
+        self.assertTrue(any("Group headquarters" in body for body in self.customer.message_ids.mapped("body")))
         rows = self.History.search([("partner_id", "=", self.customer.id), ("origin", "=", "manual")], order="id")
         self.assertEqual(
             [(r.old_value, r.new_value, r.reason, r.user_id) for r in rows],
