@@ -1,1 +1,17 @@
-from . import res_company, res_config_settings, res_partner, retention_class_history, retention_recompute, scoring
+from . import (
+    dates,
+    mail_activity,
+    res_company,
+    res_config_settings,
+    res_partner,
+    res_users,
+    retention_access_log,
+    retention_borrowing,
+    retention_class_history,
+    retention_confidential_mixin,
+    retention_key_date,
+    retention_owner_history,
+    retention_profile,
+    retention_recompute,
+    scoring,
+)

@@ -46,6 +46,12 @@ class ResCompany(models.Model):
         string="Churn After (days)", default=365, help="A customer without an order for this long is churned."
     )
 
+    retention_borrow_max_days = fields.Integer(
+        string="Longest Borrowing (days)",
+        default=7,
+        help="A confidential profile can be borrowed for at most this many days.",
+    )
+
     @api.constrains(
         "retention_window_months",
         "retention_abc_a_cut",
@@ -55,6 +61,7 @@ class ResCompany(models.Model):
         "retention_decline_pct",
         "retention_interval_factor",
         "retention_churn_days",
+        "retention_borrow_max_days",
     )
     def _check_retention_settings(self):
         for company in self:
@@ -83,6 +90,8 @@ class ResCompany(models.Model):
                 )
             if company.retention_interval_factor < 1:
                 raise ValidationError(self.env._("The silence factor must be at least 1."))
+            if not 1 <= company.retention_borrow_max_days <= 366:
+                raise ValidationError(self.env._("The longest borrowing must be between 1 and 366 days."))
 
     def _retention_lifecycle_rules(self):
         self.ensure_one()

@@ -203,6 +203,26 @@ class ResPartner(models.Model):
     retention_referral_count = fields.Integer(string="Customers Referred", company_dependent=True, readonly=True)
     retention_history_ids = fields.One2many("retention.class.history", "partner_id", string="Class History")
 
+    # --- confidential profile and account manager (DOMAIN §2, §3) -----------------------------------
+    retention_profile_access = fields.Selection(
+        [("none", "No Profile"), ("read", "Borrowed (read only)"), ("write", "Editable"), ("locked", "Confidential")],
+        string="Confidential Profile",
+        compute="_compute_retention_profile",
+    )
+    retention_profile_ids = fields.Many2many(
+        "retention.profile",
+        string="Profile",
+        compute="_compute_retention_profile",
+        search="_search_retention_profile_ids",
+    )
+    retention_profile_keepers = fields.Char(string="Ask", compute="_compute_retention_profile")
+    retention_is_orphan = fields.Boolean(
+        string="Orphan",
+        compute="_compute_retention_is_orphan",
+        search="_search_retention_is_orphan",
+        help="A customer with orders whose account manager left (archived user) or who has none.",
+    )
+
     @api.model
     def _commercial_fields(self):
         return super()._commercial_fields() + list(MANUAL_FIELDS)
@@ -466,6 +486,236 @@ class ResPartner(models.Model):
         prefix = Markup("<p>%s</p><ul>") % self.env._("Customer data card (%(company)s):", company=company.name)
         bodies = {pid: prefix + body + Markup("</ul>") for pid, body in bodies.items()}
         self.browse(list(bodies))._message_log_batch(bodies)
+
+    # --- who keeps a customer -----------------------------------------------------------------------
+    def _retention_supervisor(self):
+        """The supervisor of the customer: leader of its account manager's sales team."""
+        return self.commercial_partner_id.user_id.sale_team_id.user_id
+
+    def _retention_kept_by(self, user):
+        """The customers of ``self`` that ``user`` keeps (reads and writes their confidential data): their
+        account manager, a supervisor leading the account manager's team, or any retention manager.
+        Mirrors the record rules of the confidential models."""
+        if user._is_superuser() or user.has_group("customer_retention.group_retention_manager"):
+            return self
+        is_supervisor = user.has_group("customer_retention.group_retention_supervisor")
+        return self.filtered(
+            lambda partner: (
+                (owner := partner.sudo().commercial_partner_id.user_id) == user
+                or (is_supervisor and owner.sale_team_id.user_id == user)
+            )
+        )
+
+    @api.depends_context("uid", "company")
+    def _compute_retention_profile(self):
+        Profile = self.env["retention.profile"]
+        commercial = self.commercial_partner_id
+        profiles = Profile.sudo().search(
+            [("partner_id", "in", commercial.ids), ("company_id", "=", self.env.company.id)]
+        )
+        profile_of = {profile.partner_id.id: profile.id for profile in profiles}
+        readable = Profile.search([("id", "in", profiles.ids)]) if Profile.has_access("read") else Profile
+        kept = commercial._retention_kept_by(self.env.user)
+        for partner in self:
+            customer = partner.commercial_partner_id
+            profile = Profile.browse(profile_of.get(customer.id))
+            partner.retention_profile_ids = profile & readable
+            if not profile:
+                partner.retention_profile_access = "none"
+            elif customer in kept:
+                partner.retention_profile_access = "write"
+            else:
+                partner.retention_profile_access = "read" if profile in readable else "locked"
+            owner = customer.sudo().user_id
+            supervisor = customer.sudo()._retention_supervisor()
+            names = [self.env._("%(name)s (account manager)", name=owner.name)] if owner else []
+            if supervisor and supervisor != owner:
+                names.append(self.env._("%(name)s (supervisor)", name=supervisor.name))
+            partner.retention_profile_keepers = self.env._(" or ").join(names) or self.env._("a retention manager")
+
+    def _search_retention_profile_ids(self, operator, value):
+        """Customers by their profile, among the profiles the user may read (the record rules apply)."""
+        if operator not in ("any", "in"):
+            raise UserError(self.env._("Customers can only be searched by what their readable profile holds."))
+        domain = value if operator == "any" else [("id", "in", value)]
+        Profile = self.env["retention.profile"]
+        profiles = Profile.search([("company_id", "=", self.env.company.id), *domain])
+        return [("id", "in", profiles.partner_id.ids)]
+
+    def _compute_retention_is_orphan(self):
+        for partner in self:
+            owner = partner.sudo().user_id
+            partner.retention_is_orphan = bool(
+                not partner.parent_id and partner.retention_order_count and (not owner or not owner.active)
+            )
+
+    def _search_retention_is_orphan(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Orphan'."))
+        orphans = self.with_context(active_test=False)._search(
+            [
+                ("parent_id", "=", False),
+                ("retention_order_count", ">", 0),
+                "|",
+                ("user_id", "=", False),
+                ("user_id.active", "=", False),
+            ]
+        )
+        return [("id", "in" if (operator == "=") == value else "not in", orphans)]
+
+    def action_retention_open_profile(self):
+        """Open the customer's confidential profile; a keeper without one gets a new one to fill in."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if customer.retention_profile_ids:
+            return self._retention_profile_action(res_id=customer.retention_profile_ids.id)
+        if customer.retention_profile_access == "none" and customer._retention_kept_by(self.env.user):
+            return self._retention_profile_action(context={"default_partner_id": customer.id})
+        raise AccessError(
+            self.env._(
+                "The profile of %(customer)s is confidential: ask %(keepers)s, or request a borrowing.",
+                customer=customer.name,
+                keepers=customer.retention_profile_keepers,
+            )
+        )
+
+    def _retention_profile_action(self, res_id=False, context=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Confidential Profile"),
+            "res_model": "retention.profile",
+            "view_mode": "form",
+            "res_id": res_id,
+            "context": context or {},
+        }
+
+    def action_retention_request_borrowing(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Request a Borrowing"),
+            "res_model": "retention.borrowing",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def _retention_reassign(self, new_user, reason):
+        """Give these customers to ``new_user`` in one step (孤儿客户 adoption, DOMAIN §3): the salesperson of
+        each customer and of its contacts that followed the old one, their open activities and follower
+        subscriptions move from the old account manager to the new one; the move is logged on each
+        customer's chatter and in the account manager history. All of it or nothing."""
+        customers = self.commercial_partner_id
+        self._retention_check_reassign(customers, new_user, reason)
+        customers = customers.sudo()
+        by_owner = {}
+        for customer in customers:
+            by_owner.setdefault(customer.user_id, customers.browse())
+            by_owner[customer.user_id] |= customer
+        with self.env.cr.savepoint():
+            for old_user, owned in by_owner.items():
+                if old_user == new_user:
+                    continue
+                contacts = (
+                    self.sudo()
+                    .with_context(active_test=False)
+                    .search([("id", "child_of", owned.ids), ("user_id", "=", old_user.id)])
+                )
+                (owned | contacts).write({"user_id": new_user.id})
+                if old_user:
+                    self._retention_reassign_documents(owned | contacts, old_user, new_user)
+            moved = customers.filtered(lambda customer: customer.user_id == new_user)
+            self.env["retention.owner.history"].sudo().create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "company_id": self.env.company.id,
+                        "from_user_id": old_user.id,
+                        "to_user_id": new_user.id,
+                        "user_id": self.env.uid,
+                        "reason": reason,
+                    }
+                    for old_user, owned in by_owner.items()
+                    if old_user != new_user
+                    for customer in owned
+                ]
+            )
+            none = self.env._("nobody")
+            moved._message_log_batch(
+                {
+                    customer.id: Markup("<p>%s</p>")
+                    % self.env._(
+                        "Account manager: %(old)s → %(new)s, by %(user)s: %(reason)s",
+                        old=old_user.name or none,
+                        new=new_user.name,
+                        user=self.env.user.name,
+                        reason=reason,
+                    )
+                    for old_user, owned in by_owner.items()
+                    if old_user != new_user
+                    for customer in owned
+                }
+            )
+        return moved
+
+    def _retention_reassign_documents(self, partners, old_user, new_user):
+        """Move what the old account manager was doing for ``partners``: open activities and follower
+        subscriptions. Care plans and action checks add theirs by extending this."""
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                "|",
+                ("user_id", "=", old_user.id),
+                ("retention_parked_from_id", "=", old_user.id),
+            ]
+        ).write({"user_id": new_user.id, "retention_parked_from_id": False})
+        Followers = self.env["mail.followers"].sudo()
+        subscriptions = Followers.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("partner_id", "=", old_user.partner_id.id),
+            ]
+        )
+        already = set(
+            Followers.search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", subscriptions.mapped("res_id")),
+                    ("partner_id", "=", new_user.partner_id.id),
+                ]
+            ).mapped("res_id")
+        )
+        duplicates = subscriptions.filtered(lambda follower: follower.res_id in already)
+        duplicates.unlink()
+        (subscriptions - duplicates).write({"partner_id": new_user.partner_id.id})
+
+    def _retention_check_reassign(self, customers, new_user, reason):
+        if not customers:
+            raise UserError(self.env._("Select the customers to reassign."))
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why the customers change account manager."))
+        if not new_user or not new_user.active or new_user.share:
+            raise UserError(self.env._("The new account manager must be an active internal user."))
+        user = self.env.user
+        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
+            return
+        if not user.has_group("customer_retention.group_retention_supervisor"):
+            raise AccessError(self.env._("Only supervisors and retention managers reassign customers."))
+        led_teams = self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
+        if new_user != user and new_user not in led_teams.member_ids:
+            raise AccessError(self.env._("%(user)s is not in a sales team you lead.", user=new_user.name))
+        foreign = customers.sudo().filtered(
+            lambda customer: customer.user_id.active and customer.user_id.sale_team_id.user_id != user
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "You may only reassign customers of the teams you lead, or orphans: %(customers)s.",
+                    customers=", ".join(foreign.mapped("name")),
+                )
+            )
 
     def action_retention_recompute(self):
         return self.env["retention.recompute"].action_recompute_now()

@@ -74,3 +74,58 @@ class RetentionCommon(BaseCommon):
         """The partner re-read from the database, in ``company``."""
         partner.invalidate_recordset()
         return partner.with_company(company or self.env.company)
+
+
+class ProfileCommon(RetentionCommon):
+    """A customer of salesman A (team East, supervisor A) with a confidential profile, and one user per way
+    of holding a borrowing: requested only, open now, ended (still 'approved': no cron has run)."""
+
+    TABOO = "Never give a clock as a gift"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Profile = cls.env["retention.profile"]
+        cls.Borrowing = cls.env["retention.borrowing"]
+        cls.Log = cls.env["retention.access.log"]
+        cls.customer = cls._customer("Confidential Trading Co", user=cls.salesman_a)
+        cls.contact = cls.Partner.create(
+            {"name": "Mr. Wang", "parent_id": cls.customer.id, "user_id": cls.salesman_a.id}
+        )
+        cls.profile = cls.Profile.create(
+            {
+                "partner_id": cls.customer.id,
+                "basic_traits": "Chairman, 58, engineer by training",
+                "taboos": cls.TABOO,
+                "preferences": "Pu'er tea, golf on Saturdays",
+                "beliefs": "Buddhist; avoids the number four",
+                "life_background": "Grew up in Wenzhou",
+                "key_date_ids": [Command.create({"name": "Chairman's birthday", "date": date(1968, 3, 8)})],
+            }
+        )
+        cls.key_date = cls.profile.key_date_ids
+        cls.borrower_before = new_test_user(cls.env, "ret_borrow_before", groups=SALESMAN)
+        cls.borrower_during = new_test_user(cls.env, "ret_borrow_during", groups=SALESMAN)
+        cls.borrower_after = new_test_user(cls.env, "ret_borrow_after", groups=SALESMAN)
+        cls.pending = cls._borrow(cls.borrower_before)
+        cls.current = cls._borrow(cls.borrower_during)
+        cls.current.with_user(cls.supervisor_a).action_approve()
+        cls.ended = cls._borrow(cls.borrower_after)
+        cls.ended.with_user(cls.supervisor_a).action_approve()
+        # an approval of last month, long over; the state still says approved
+        cls.ended.sudo().write({"date_start": datetime(2026, 10, 1, 9, 0), "date_end": datetime(2026, 10, 8, 9, 0)})
+        cls.company_2 = cls.env["res.company"].create({"name": "Other Company"})
+        cls.other_company_manager = new_test_user(
+            cls.env,
+            "ret_c2_manager",
+            groups=MANAGER,
+            company_id=cls.company_2.id,
+            company_ids=[Command.set(cls.company_2.ids)],
+        )
+        cls.portal = new_test_user(cls.env, "ret_portal", groups="base.group_portal")
+
+    @classmethod
+    def _borrow(cls, user, partner=None, days=3, reason="Banquet with the chairman next week"):
+        return cls.Borrowing.with_user(user).create(
+            {"partner_id": (partner or cls.customer).id, "reason": reason, "duration_days": days}
+        )

@@ -1,0 +1,37 @@
+from odoo import models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    def action_archive(self):
+        """Archiving an account manager leaves their customers orphaned: their open activities on those
+        customers are parked with the supervisor (Odoo would delete them) and the reassignment is offered."""
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        customers = Partner.search([("user_id", "in", self.ids), ("parent_id", "=", False)])
+        for user in self:
+            owned = customers.filtered(lambda customer, user=user: customer.user_id == user)
+            if owned:
+                with_contacts = Partner.search([("id", "child_of", owned.ids)])
+                holder = user.sale_team_id.user_id.filtered("active") or self.env.user
+                self.env["mail.activity"].sudo().search(
+                    [
+                        ("res_model", "=", "res.partner"),
+                        ("res_id", "in", with_contacts.ids),
+                        ("user_id", "=", user.id),
+                    ]
+                ).write({"user_id": holder.id, "retention_parked_from_id": user.id})
+        result = super().action_archive()
+        if not customers:
+            return result
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reassign Their Customers"),
+            "res_model": "retention.adoption.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_from_user_ids": self.ids,
+                "default_partner_ids": customers.ids,
+            },
+        }

@@ -1,0 +1,250 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+MANAGER_GROUP = "customer_retention.group_retention_manager"
+
+
+class RetentionBorrowing(models.Model):
+    """Borrowing 借阅 of one customer's confidential profile: asked with a reason and a period, decided by
+    the customer's supervisor, ended by its end date or a revocation. Read access lasts exactly while
+    ``is_current`` is true, which the record rules of the profile ask at each query (no cron involved).
+
+    Nobody writes a borrowing directly: the state changes through the action methods, which check who
+    acts and log it.
+    """
+
+    _name = "retention.borrowing"
+    _description = "Profile Borrowing"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        domain=[("parent_id", "=", False)],
+    )
+    profile_id = fields.Many2one("retention.profile", index=True, ondelete="cascade", readonly=True)
+    company_id = fields.Many2one(related="profile_id.company_id", store=True, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="Borrower", required=True, index=True, readonly=True, default=lambda self: self.env.user
+    )
+    reason = fields.Text(required=True, help="What the profile is needed for: visit, banquet, negotiation…")
+    duration_days = fields.Integer(
+        string="Days", required=True, default=lambda self: self.env.company.retention_borrow_max_days
+    )
+    state = fields.Selection(
+        [
+            ("requested", "Requested"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("revoked", "Revoked"),
+            ("expired", "Expired"),
+        ],
+        default="requested",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    date_start = fields.Datetime(string="From", readonly=True)
+    date_end = fields.Datetime(string="Until", readonly=True, index=True)
+    decided_by_id = fields.Many2one("res.users", readonly=True)
+    is_current = fields.Boolean(
+        string="Open Now",
+        compute="_compute_is_current",
+        search="_search_is_current",
+        help="Approved, started and not past its end: the borrower can read the profile.",
+    )
+    supervisor_id = fields.Many2one("res.users", compute="_compute_supervisor_id")
+
+    @api.depends("state", "date_start", "date_end")
+    def _compute_is_current(self):
+        now = fields.Datetime.now()
+        for borrowing in self:
+            borrowing.is_current = borrowing.state == "approved" and borrowing.date_start <= now < borrowing.date_end
+
+    def _search_is_current(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Open Now'."))
+        now = fields.Datetime.now()
+        domain = [("state", "=", "approved"), ("date_start", "<=", now), ("date_end", ">", now)]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    @api.depends("partner_id.user_id")
+    def _compute_supervisor_id(self):
+        for borrowing in self:
+            borrowing.supervisor_id = borrowing.partner_id.sudo()._retention_supervisor()
+
+    @api.depends("partner_id", "user_id")
+    def _compute_display_name(self):
+        for borrowing in self:
+            borrowing.display_name = self.env._(
+                "%(customer)s for %(borrower)s",
+                customer=borrowing.partner_id.sudo().display_name,
+                borrower=borrowing.user_id.sudo().name,
+            )
+
+    # --- request -----------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        Profile = self.env["retention.profile"].sudo()
+        for vals in vals_list:
+            if not self.env.su:
+                vals["user_id"] = self.env.uid
+            partner = self.env["res.partner"].browse(vals.get("partner_id")).commercial_partner_id
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            profile = Profile.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)])
+            if not profile:
+                raise UserError(
+                    self.env._("%(customer)s has no confidential profile to borrow.", customer=partner.name)
+                )
+            vals.update(partner_id=partner.id, profile_id=profile.id)
+            borrower = self.env["res.users"].browse(vals["user_id"])
+            if partner._retention_kept_by(borrower):
+                raise UserError(
+                    self.env._(
+                        "%(user)s already reads the profile of %(customer)s: no borrowing is needed.",
+                        user=borrower.name,
+                        customer=partner.name,
+                    )
+                )
+            max_days = profile.company_id.retention_borrow_max_days
+            days = vals.get("duration_days") or max_days
+            if not 1 <= days <= max_days:
+                raise UserError(self.env._("A borrowing lasts from 1 to %(max)s days.", max=max_days))
+            if not (vals.get("reason") or "").strip():
+                raise UserError(self.env._("Say why you need the profile."))
+            pending = self.sudo().search_count(
+                [
+                    ("profile_id", "=", profile.id),
+                    ("user_id", "=", borrower.id),
+                    "|",
+                    ("state", "=", "requested"),
+                    ("is_current", "=", True),
+                ],
+                limit=1,
+            )
+            if pending:
+                raise UserError(
+                    self.env._(
+                        "%(user)s already has a pending or open borrowing of %(customer)s.",
+                        user=borrower.name,
+                        customer=partner.name,
+                    )
+                )
+        borrowings = super().create(vals_list)
+        for borrowing in borrowings.sudo():
+            borrowing._log("request", borrowing.reason)
+            supervisor = borrowing.supervisor_id or self.env["res.users"]
+            if supervisor:
+                borrowing.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=supervisor.id,
+                    summary=self.env._("Approve or reject a profile borrowing"),
+                    note=borrowing.reason,
+                )
+        return borrowings
+
+    # --- decisions ---------------------------------------------------------------------------------
+    def _check_decider(self):
+        """The customer's supervisor decides; a retention manager may stand in. Never the borrower."""
+        user = self.env.user
+        is_manager = self.env.su or user.has_group(MANAGER_GROUP)
+        for borrowing in self:
+            if borrowing.user_id == user and not self.env.su:
+                raise AccessError(self.env._("You cannot decide on your own borrowing."))
+            if not is_manager and borrowing.supervisor_id != user:
+                raise AccessError(
+                    self.env._(
+                        "Only the supervisor of %(customer)s (%(supervisor)s) decides on this borrowing.",
+                        customer=borrowing.partner_id.sudo().name,
+                        supervisor=borrowing.supervisor_id.name or self.env._("none"),
+                    )
+                )
+
+    def _check_state(self, *states):
+        for borrowing in self:
+            if borrowing.state not in states:
+                raise UserError(
+                    self.env._(
+                        "The borrowing %(name)s is %(state)s: this is no longer possible.",
+                        name=borrowing.display_name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[borrowing.state],
+                    )
+                )
+
+    def action_approve(self):
+        self._check_state("requested")
+        self._check_decider()
+        now = fields.Datetime.now()
+        for borrowing in self.sudo():
+            borrowing.write(
+                {
+                    "state": "approved",
+                    "date_start": now,
+                    "date_end": now + timedelta(days=borrowing.duration_days),
+                    "decided_by_id": self.env.uid,
+                }
+            )
+            borrowing._log("approve")
+            borrowing._close_activities()
+            borrowing.message_post(
+                body=self.env._("Approved until %(end)s.", end=fields.Datetime.to_string(borrowing.date_end)),
+                partner_ids=borrowing.user_id.partner_id.ids,
+            )
+        return True
+
+    def action_reject(self):
+        self._check_state("requested")
+        self._check_decider()
+        for borrowing in self.sudo():
+            borrowing.write({"state": "rejected", "decided_by_id": self.env.uid})
+            borrowing._log("reject")
+            borrowing._close_activities()
+            borrowing.message_post(body=self.env._("Rejected."), partner_ids=borrowing.user_id.partner_id.ids)
+        return True
+
+    def action_revoke(self):
+        """End an approved borrowing now: the supervisor or a manager takes it back, the borrower returns it."""
+        self._check_state("approved")
+        for borrowing in self:
+            if borrowing.user_id != self.env.user:
+                borrowing._check_decider()
+        for borrowing in self.sudo():
+            borrowing.write({"state": "revoked", "date_end": min(borrowing.date_end, fields.Datetime.now())})
+            borrowing._log("revoke")
+        return True
+
+    @api.model
+    def _cron_expire(self):
+        """Show borrowings past their end as expired (access already ended with the end date)."""
+        expired = self.sudo().search([("state", "=", "approved"), ("date_end", "<=", fields.Datetime.now())])
+        expired.write({"state": "expired"})
+        expired._log("expire")
+
+    def _close_activities(self):
+        self.activity_ids.action_feedback(feedback=self.env._("Decided."))
+
+    def _log(self, action, note=False):
+        self.env["retention.access.log"]._log(
+            [
+                {
+                    "profile_id": borrowing.profile_id.id,
+                    "partner_id": borrowing.partner_id.id,
+                    "company_id": borrowing.company_id.id,
+                    "borrowing_id": borrowing.id,
+                    "action": action,
+                    "note": note,
+                }
+                for borrowing in self
+            ]
+        )
+
+    def action_open_profile(self):
+        self.ensure_one()
+        return self.partner_id.action_retention_open_profile()

@@ -1,0 +1,73 @@
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+SUPERVISOR_GROUP = "customer_retention.group_retention_supervisor"
+
+
+def read_write(method):
+    """Mark an RPC read method as needing a read/write cursor (Odoo 18 serves reads on read-only ones).
+
+    Reads of confidential data through a borrowing write an access-log row.
+    """
+    method._readonly = False
+    return method
+
+
+class RetentionConfidentialMixin(models.AbstractModel):
+    """Confidential data (客户档案 must not leak): reads through a borrowing are logged, exports are for
+    supervisors and managers. Who may read at all is decided by each model's record rules.
+
+    A model using it says which profiles its records belong to with ``_confidential_profiles``.
+    """
+
+    _name = "retention.confidential.mixin"
+    _description = "Confidential Customer Data"
+
+    def _confidential_profiles(self):
+        raise NotImplementedError
+
+    @read_write
+    def read(self, fields=None, load="_classic_read"):
+        return super().read(fields, load)
+
+    @read_write
+    def web_read(self, specification):
+        return super().web_read(specification)
+
+    @api.model
+    @read_write
+    def search_read(self, domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs):
+        return super().search_read(domain, fields, offset, limit, order, **read_kwargs)
+
+    @api.model
+    @read_write
+    def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
+        return super().web_search_read(domain, specification, offset, limit, order, count_limit)
+
+    @api.model
+    @read_write
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        result = super().read_group(domain, fields, groupby, offset, limit, orderby, lazy)
+        if not self.env.su:
+            self.search(domain)._confidential_profiles()._log_borrowed_use("open")
+        return result
+
+    @api.model
+    @read_write
+    def web_read_group(self, domain, fields, groupby, limit=None, offset=0, orderby=False, lazy=True):
+        return super().web_read_group(domain, fields, groupby, limit, offset, orderby, lazy)
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load)
+        if not self.env.su:
+            self._confidential_profiles()._log_borrowed_use("open")
+        return result
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        if self and not self.env.su:
+            if not self.env.user.has_group(SUPERVISOR_GROUP):
+                raise AccessError(
+                    self.env._("Only supervisors and retention managers may export confidential profiles.")
+                )
+            self._confidential_profiles()._log_borrowed_use("export")
+        return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
