@@ -22,6 +22,11 @@
         "views/res_config_settings_views.xml",
         "views/customer_retention_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "customer_retention/static/src/scss/customer_retention.scss",
+        ],
+    },
     "demo": [
         "demo/customer_retention_demo.xml",
     ],

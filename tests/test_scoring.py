@@ -4,6 +4,7 @@ from decimal import Decimal
 from odoo.tests import BaseCase
 
 from odoo.addons.customer_retention.models import scoring
+from odoo.addons.customer_retention.models.dates import next_occurrence
 
 TODAY = date(2026, 6, 30)
 RULES = scoring.LifecycleRules()
@@ -110,3 +111,17 @@ class TestScoring(BaseCase):
         self.assertEqual(scoring.suggested_value_type("a", False), "high_value")
         self.assertEqual(scoring.suggested_value_type("b", True), "key_influence")
         self.assertFalse(scoring.suggested_value_type("c", False))
+
+
+class TestKeyDates(BaseCase):
+    """The next occurrence of a customer's key date (pure, no database)."""
+
+    def test_next_occurrence(self):
+        today = date(2026, 6, 30)
+        self.assertEqual(next_occurrence(date(1968, 3, 8), True, today), date(2027, 3, 8))
+        self.assertEqual(next_occurrence(date(1968, 9, 18), True, today), date(2026, 9, 18))
+        self.assertEqual(next_occurrence(date(1980, 6, 30), True, today), today, "today is still to come")
+        self.assertEqual(next_occurrence(date(2026, 5, 1), False, today), date(2026, 5, 1), "one-off stays")
+        self.assertEqual(next_occurrence(date(2000, 2, 29), True, date(2026, 3, 1)), date(2027, 2, 28))
+        self.assertEqual(next_occurrence(date(2000, 2, 29), True, date(2027, 3, 1)), date(2028, 2, 29))
+        self.assertFalse(next_occurrence(False, True, today))
