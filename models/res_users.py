@@ -13,7 +13,8 @@ class ResUsers(models.Model):
             owned = customers.filtered(lambda customer, user=user: customer.user_id == user)
             if owned:
                 with_contacts = Partner.search([("id", "child_of", owned.ids)])
-                holder = user.sale_team_id.user_id.filtered("active") or self.env.user
+                leader = user.sale_team_id.user_id
+                holder = leader if leader.active and leader not in self else self.env.user
                 self.env["mail.activity"].sudo().search(
                     [
                         ("res_model", "=", "res.partner"),

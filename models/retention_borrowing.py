@@ -97,7 +97,8 @@ class RetentionBorrowing(models.Model):
             if not self.env.su:
                 vals["user_id"] = self.env.uid
             partner = self.env["res.partner"].browse(vals.get("partner_id")).commercial_partner_id
-            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            # the company only chooses the profile (the borrowing's company is the profile's)
+            company = self.env["res.company"].browse(vals.pop("company_id", None)) or self.env.company
             profile = Profile.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)])
             if not profile:
                 raise UserError(
