@@ -608,10 +608,7 @@ class ResPartner(models.Model):
         customers = self.commercial_partner_id
         self._retention_check_reassign(customers, new_user, reason)
         customers = customers.sudo()
-        by_owner = {}
-        for customer in customers:
-            by_owner.setdefault(customer.user_id, customers.browse())
-            by_owner[customer.user_id] |= customer
+        by_owner = customers.grouped("user_id")
         with self.env.cr.savepoint():
             for old_user, owned in by_owner.items():
                 if old_user == new_user:
