@@ -25,6 +25,9 @@ class TestBorrowing(ProfileCommon):
         self.assertEqual(self._logs(borrowing), ["request"])
         todo = self.env["mail.activity"].search([("res_model", "=", borrowing._name), ("res_id", "=", borrowing.id)])
         self.assertEqual(todo.user_id, self.supervisor_a)
+        # the supervisor finds it among their activities and opens the request
+        self.assertEqual(todo.with_user(self.supervisor_a).search([("id", "=", todo.id)]), todo)
+        self.assertEqual(borrowing.with_user(self.supervisor_a).reason, "Banquet with the chairman next week")
         self.assertFalse(self.Profile.with_user(self.salesman_b).search([]))
 
     def test_bad_requests(self):
