@@ -52,6 +52,12 @@ class ResCompany(models.Model):
         help="A confidential profile can be borrowed for at most this many days.",
     )
 
+    retention_overlap_days = fields.Integer(
+        string="Overlapping Service Window (days)",
+        default=3,
+        help="Two care actions on one customer by different people within this many days are flagged.",
+    )
+
     @api.constrains(
         "retention_window_months",
         "retention_abc_a_cut",
@@ -62,6 +68,7 @@ class ResCompany(models.Model):
         "retention_interval_factor",
         "retention_churn_days",
         "retention_borrow_max_days",
+        "retention_overlap_days",
     )
     def _check_retention_settings(self):
         for company in self:
@@ -92,6 +99,8 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The silence factor must be at least 1."))
             if not 1 <= company.retention_borrow_max_days <= 366:
                 raise ValidationError(self.env._("The longest borrowing must be between 1 and 366 days."))
+            if not 0 <= company.retention_overlap_days <= 90:
+                raise ValidationError(self.env._("The overlapping service window must be between 0 and 90 days."))
 
     def _retention_lifecycle_rules(self):
         self.ensure_one()

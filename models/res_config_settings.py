@@ -14,6 +14,7 @@ class ResConfigSettings(models.TransientModel):
     retention_interval_factor = fields.Float(related="company_id.retention_interval_factor", readonly=False)
     retention_churn_days = fields.Integer(related="company_id.retention_churn_days", readonly=False)
     retention_borrow_max_days = fields.Integer(related="company_id.retention_borrow_max_days", readonly=False)
+    retention_overlap_days = fields.Integer(related="company_id.retention_overlap_days", readonly=False)
 
     def action_retention_recompute(self):
         return self.env["retention.recompute"].action_recompute_now()

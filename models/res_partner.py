@@ -15,8 +15,10 @@ STAGE_SELECTION = [
     ("churned", "Churned"),
 ]
 
-# Fields of the data card that the recompute writes (per company, on the commercial partner and its contacts).
-RECOMPUTED_FIELDS = (
+# Fields of the data card written by the system (the recompute, done action checks), per company, on the
+# commercial partner and its contacts.
+CARD_FIELDS = (
+    "retention_last_contact_date",
     "retention_first_order_date",
     "retention_last_order_date",
     "retention_order_count",
@@ -77,6 +79,9 @@ class ResPartner(models.Model):
         string="Revenue Trend (%)",
         compute="_compute_retention_revenue_trend",
         help="Last 12 months against the 12 months before.",
+    )
+    retention_last_contact_date = fields.Date(
+        string="Last Contact Date", company_dependent=True, readonly=True, help="Date of the last done action check."
     )
     retention_avg_order_interval = fields.Float(
         string="Average Order Interval (days)", company_dependent=True, readonly=True, digits=(16, 1)
@@ -216,6 +221,8 @@ class ResPartner(models.Model):
         search="_search_retention_profile_ids",
     )
     retention_profile_keepers = fields.Char(string="Ask", compute="_compute_retention_profile")
+    retention_care_plan_count = fields.Integer(string="Care Plans", compute="_compute_retention_care_counts")
+    retention_action_check_count = fields.Integer(string="Action Checks", compute="_compute_retention_care_counts")
     retention_is_orphan = fields.Boolean(
         string="Orphan",
         compute="_compute_retention_is_orphan",
@@ -312,11 +319,11 @@ class ResPartner(models.Model):
             SQL(
                 "UPDATE res_partner c SET %s FROM res_partner p WHERE c.id = ANY(%s) AND p.id = c.commercial_partner_id"
                 " AND p.id != c.id",
-                SQL(", ").join(SQL("%s = p.%s", SQL.identifier(f), SQL.identifier(f)) for f in RECOMPUTED_FIELDS),
+                SQL(", ").join(SQL("%s = p.%s", SQL.identifier(f), SQL.identifier(f)) for f in CARD_FIELDS),
                 self.ids,
             )
         )
-        self.invalidate_recordset(list(RECOMPUTED_FIELDS))
+        self.invalidate_recordset(list(CARD_FIELDS))
 
     def _retention_check_override(self, vals):
         if not self.env.user.has_group("customer_retention.group_retention_supervisor"):
@@ -542,6 +549,41 @@ class ResPartner(models.Model):
         profiles = Profile.search([("company_id", "=", self.env.company.id), *domain])
         return [("id", "in", profiles.partner_id.ids)]
 
+    @api.depends_context("uid", "company")
+    def _compute_retention_care_counts(self):
+        """Counts on the customer (its commercial partner), with the user's rights: one grouped query each."""
+        commercial = self.commercial_partner_id
+        counts = {}
+        for model in ("retention.care.plan", "retention.action.check"):
+            Model = self.env[model]
+            counts[model] = (
+                dict(Model._read_group([("partner_id", "in", commercial.ids)], ["partner_id"], ["__count"]))
+                if Model.has_access("read")
+                else {}
+            )
+        for partner in self:
+            customer = partner.commercial_partner_id
+            partner.retention_care_plan_count = counts["retention.care.plan"].get(customer, 0)
+            partner.retention_action_check_count = counts["retention.action.check"].get(customer, 0)
+
+    def _retention_open_care(self, model, name):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", customer.id)],
+            "context": {"default_partner_id": customer.id},
+        }
+
+    def action_retention_open_care_plans(self):
+        return self._retention_open_care("retention.care.plan", self.env._("Care Plans"))
+
+    def action_retention_open_action_checks(self):
+        return self._retention_open_care("retention.action.check", self.env._("Action Checks"))
+
     def _compute_retention_is_orphan(self):
         for partner in self:
             owner = partner.sudo().user_id
@@ -656,8 +698,37 @@ class ResPartner(models.Model):
         return moved
 
     def _retention_reassign_documents(self, partners, old_user, new_user):
-        """Move what the old account manager was doing for ``partners``: open activities and follower
-        subscriptions. Care plans and action checks add theirs by extending this."""
+        """Move what the old account manager was doing for ``partners``: open care plans (and their open
+        action lines), planned action checks, open activities and follower subscriptions."""
+        customers = partners.filtered(lambda partner: not partner.parent_id)
+        open_plans = (
+            self.env["retention.care.plan"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", customers.ids),
+                    ("user_id", "=", old_user.id),
+                    ("state", "not in", ("done", "cancelled")),
+                ]
+            )
+        )
+        open_plans.with_context(retention_plan_transition=True).write({"user_id": new_user.id})
+        open_plans.action_ids.filtered(lambda line: line.state == "todo" and line.owner_id == old_user).with_context(
+            retention_plan_transition=True
+        ).write({"owner_id": new_user.id})
+        self.env["retention.action.check"].sudo().search(
+            [("partner_id", "in", customers.ids), ("user_id", "=", old_user.id), ("state", "=", "planned")]
+        ).write({"user_id": new_user.id})
+        for model in ("retention.care.plan", "retention.action.check"):
+            self.env["mail.activity"].sudo().search(
+                [
+                    ("res_model", "=", model),
+                    ("res_id", "in", self.env[model].sudo().search([("partner_id", "in", customers.ids)]).ids),
+                    "|",
+                    ("user_id", "=", old_user.id),
+                    ("retention_parked_from_id", "=", old_user.id),
+                ]
+            ).write({"user_id": new_user.id, "retention_parked_from_id": False})
         self.env["mail.activity"].sudo().search(
             [
                 ("res_model", "=", "res.partner"),

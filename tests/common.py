@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date, datetime, time
 
 from odoo import Command
@@ -66,6 +67,12 @@ class RetentionCommon(BaseCommon):
         if state != "draft":
             order.write({"state": state})
         return order
+
+    @contextmanager
+    def assertRaisesRegex(self, exception, regex):
+        """Like Odoo's assertRaises, roll back what the failing call wrote (unittest's does not)."""
+        with super().assertRaisesRegex(exception, regex), self.env.cr.savepoint():
+            yield
 
     def recompute(self, today=None, companies=None):
         return self.Recompute._recompute(companies or self.env.company, today or self.TODAY)

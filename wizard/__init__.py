@@ -1,1 +1,1 @@
-from . import retention_adoption_wizard
+from . import retention_adoption_wizard, retention_care_plan_reject

@@ -1,0 +1,36 @@
+from odoo import api, fields, models
+
+
+class RetentionCarePlanLineMixin(models.AbstractModel):
+    """A line of a care plan: it lives and dies with its plan, and is edited while the plan is."""
+
+    _name = "retention.care.plan.line.mixin"
+    _description = "Care Plan Line"
+
+    plan_id = fields.Many2one("retention.care.plan", string="Care Plan", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+
+    # fields of a line that may change once its plan is approved
+    _progress_fields = ()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.plan_id._check_editable({"line_ids"})
+        return lines
+
+    def write(self, vals):
+        if not self.env.context.get("retention_plan_transition"):
+            self._check_plan_editable(set(vals))
+        return super().write(vals)
+
+    def unlink(self):
+        self.plan_id._check_editable({"line_ids"})
+        return super().unlink()
+
+    def _check_plan_editable(self, fnames):
+        progress_only = fnames <= set(self._progress_fields)
+        self.plan_id.filtered(lambda plan: not (progress_only and plan.state == "approved"))._check_editable(
+            {"line_ids"}
+        )

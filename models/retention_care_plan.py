@@ -1,0 +1,370 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+MANAGER_GROUP = "customer_retention.group_retention_manager"
+
+STATES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
+EDITABLE_STATES = ("draft", "rejected")
+SCORE_FIELDS = ("score_strategy", "score_execution", "score_awareness", "score_satisfaction", "score_loyalty")
+EVALUATION_FIELDS = (*SCORE_FIELDS, "evaluation_comment")
+SCORES = [("1", "1 - Poor"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - Excellent")]
+
+
+class RetentionCarePlan(models.Model):
+    """Customer care plan 客户关怀计划 (seed forms 图表12-087/088/089): one per customer and period, written by the
+    account manager, approved by the supervisor of the customer's team, then carried out with action checks
+    and evaluated by the supervisor when done."""
+
+    _name = "retention.care.plan"
+    _description = "Customer Care Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain=[("parent_id", "=", False)],
+    )
+    partner_ref = fields.Char(related="partner_id.ref", string="Customer Code")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Account Manager",
+        required=True,
+        index=True,
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+    )
+    supervisor_id = fields.Many2one("res.users", compute="_compute_supervisor_id")
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    date_start = fields.Date(string="Period From", required=True)
+    date_end = fields.Date(string="Period To", required=True)
+    state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True, index=True)
+    reject_reason = fields.Text(readonly=True, tracking=True)
+    # (一) the customer
+    situation = fields.Text(string="Customer Situation")
+    last_period_summary = fields.Text()
+    major_events = fields.Text(string="Major Decisions or Events")
+    our_value = fields.Text(string="Our Greatest Value to the Customer")
+    # (二) goals, targets, obstacles
+    long_term_goal = fields.Text(string="Long-term Goal")
+    relationship_goal = fields.Text(string="Relationship Expansion Goal")
+    target_ids = fields.One2many("retention.care.plan.target", "plan_id", string="Sales Targets")
+    main_strategies = fields.Text()
+    obstacle_ids = fields.One2many("retention.care.plan.obstacle", "plan_id", string="Obstacles")
+    # (三) relationship actions
+    action_ids = fields.One2many("retention.care.plan.action", "plan_id", string="Action Plan")
+    main_problems = fields.Text()
+    measures = fields.Text()
+    memo = fields.Text(string="Important Memo")
+    contact_ids = fields.One2many("retention.care.plan.contact", "plan_id", string="Relationship Map")
+    past_order_ids = fields.Many2many("sale.order", string="Past Contracts", compute="_compute_past_order_ids")
+    contract_period = fields.Char()
+    strengths = fields.Text()
+    weaknesses = fields.Text()
+    # evaluation 客户关怀的评估
+    score_strategy = fields.Selection(SCORES, string="Strategy")
+    score_execution = fields.Selection(SCORES, string="Execution")
+    score_awareness = fields.Selection(SCORES, string="Awareness")
+    score_satisfaction = fields.Selection(SCORES, string="Satisfaction")
+    score_loyalty = fields.Selection(SCORES, string="Loyalty")
+    evaluation_comment = fields.Text(string="Evaluation")
+    evaluated_by_id = fields.Many2one("res.users", readonly=True)
+    check_ids = fields.One2many("retention.action.check", "plan_id", string="Action Checks")
+    check_count = fields.Integer(compute="_compute_check_count")
+    target_amount = fields.Monetary(string="Expected Amount", compute="_compute_target_totals")
+    target_actual = fields.Monetary(string="Ordered Amount", compute="_compute_target_totals")
+
+    @api.depends("partner_id.user_id", "user_id")
+    def _compute_supervisor_id(self):
+        for plan in self:
+            plan.supervisor_id = (
+                plan.partner_id.sudo()._retention_supervisor() or plan.user_id.sudo().sale_team_id.user_id
+            )
+
+    @api.depends("partner_id", "date_start", "company_id")
+    def _compute_past_order_ids(self):
+        for plan in self:
+            domain = [
+                ("partner_id", "child_of", plan.partner_id.ids),
+                ("state", "=", "sale"),
+                ("company_id", "=", plan.company_id.id),
+            ]
+            if plan.date_start:
+                domain.append(("date_order", "<", plan.date_start))
+            plan.past_order_ids = self.env["sale.order"].search(domain, limit=20) if plan.partner_id else False
+
+    def _compute_check_count(self):
+        counts = dict(
+            self.env["retention.action.check"]._read_group([("plan_id", "in", self.ids)], ["plan_id"], ["__count"])
+        )
+        for plan in self:
+            plan.check_count = counts.get(plan, 0)
+
+    @api.depends("target_ids.expected_amount", "target_ids.actual_amount")
+    def _compute_target_totals(self):
+        for plan in self:
+            plan.target_amount = sum(plan.target_ids.mapped("expected_amount"))
+            plan.target_actual = sum(plan.target_ids.mapped("actual_amount"))
+
+    @api.constrains("date_start", "date_end", "partner_id", "state")
+    def _check_period(self):
+        for plan in self:
+            if plan.date_end < plan.date_start:
+                raise ValidationError(self.env._("The plan period must end after it starts."))
+            if plan.partner_id.parent_id:
+                raise ValidationError(self.env._("A care plan is for the customer company, not one of its contacts."))
+            if plan.state in ("rejected", "cancelled"):
+                continue
+            overlapping = self.sudo().search_count(
+                [
+                    ("id", "!=", plan.id),
+                    ("partner_id", "=", plan.partner_id.id),
+                    ("company_id", "=", plan.company_id.id),
+                    ("state", "not in", ("rejected", "cancelled")),
+                    ("date_start", "<=", plan.date_end),
+                    ("date_end", ">=", plan.date_start),
+                ],
+                limit=1,
+            )
+            if overlapping:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s already has a care plan for a period overlapping %(start)s – %(end)s.",
+                        customer=plan.partner_id.name,
+                        start=plan.date_start,
+                        end=plan.date_end,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("retention.care.plan") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.context.get("retention_plan_transition") and not self._is_progress_only(vals):
+            self._check_editable(set(vals))
+            if set(vals) & set(EVALUATION_FIELDS):
+                vals = {**vals, "evaluated_by_id": self.env.uid}
+        return super().write(vals)
+
+    def _is_progress_only(self, vals):
+        """The form of an approved plan saves only the progress of its action lines (checked by the lines)."""
+        commands = vals.get("action_ids")
+        return (
+            set(vals) == {"action_ids"}
+            and all(plan.state == "approved" for plan in self)
+            and all(command[0] == Command.UPDATE for command in commands)
+        )
+
+    def _check_editable(self, fnames):
+        """Draft and rejected plans are edited freely (by those the record rules allow); a done plan takes
+        its evaluation from the supervisor; otherwise a plan is read-only."""
+        followers = {"message_follower_ids", "activity_ids", "message_main_attachment_id"}
+        fnames = fnames - followers
+        if not fnames:
+            return
+        for plan in self:
+            if plan.state in EDITABLE_STATES:
+                continue
+            if plan.state == "done" and fnames <= set(EVALUATION_FIELDS):
+                plan._check_supervisor()
+                continue
+            raise UserError(
+                self.env._(
+                    "The care plan %(name)s is %(state)s: it can no longer be changed.",
+                    name=plan.name,
+                    state=dict(STATES)[plan.state],
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        if any(plan.state not in ("draft", "cancelled") for plan in self):
+            raise UserError(self.env._("Only draft or cancelled care plans can be deleted."))
+
+    # --- who may do what --------------------------------------------------------------------------
+    def _is_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    def _check_owner(self):
+        """The account manager of the plan, the supervisor or a manager."""
+        for plan in self:
+            if self.env.user not in plan.user_id | plan.supervisor_id and not self._is_manager():
+                raise AccessError(
+                    self.env._(
+                        "Only %(user)s or their supervisor can do this on %(name)s.",
+                        user=plan.user_id.name,
+                        name=plan.name,
+                    )
+                )
+
+    def _check_supervisor(self):
+        """The supervisor of the customer's team (never on their own plan) or a manager."""
+        for plan in self:
+            if self._is_manager():
+                continue
+            if plan.supervisor_id != self.env.user or plan.user_id == self.env.user:
+                raise AccessError(
+                    self.env._(
+                        "Only the supervisor of %(customer)s (%(supervisor)s) approves or evaluates %(name)s.",
+                        customer=plan.partner_id.name,
+                        supervisor=plan.supervisor_id.name or self.env._("none"),
+                        name=plan.name,
+                    )
+                )
+
+    def _check_state(self, *states):
+        for plan in self:
+            if plan.state not in states:
+                raise UserError(
+                    self.env._(
+                        "The care plan %(name)s is %(state)s: this is not possible now.",
+                        name=plan.name,
+                        state=dict(STATES)[plan.state],
+                    )
+                )
+
+    def _set_state(self, values):
+        self.with_context(retention_plan_transition=True).write(values)
+
+    # --- workflow ---------------------------------------------------------------------------------
+    def action_submit(self):
+        self._check_state(*EDITABLE_STATES)
+        self._check_owner()
+        for plan in self:
+            if not plan.action_ids:
+                raise UserError(self.env._("Plan at least one action before submitting %(name)s.", name=plan.name))
+        self._set_state({"state": "submitted", "reject_reason": False})
+        for plan in self.sudo():
+            if plan.supervisor_id:
+                plan.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=plan.supervisor_id.id,
+                    summary=self.env._("Approve the care plan"),
+                )
+        return True
+
+    def action_approve(self):
+        self._check_state("submitted")
+        self._check_supervisor()
+        self._set_state({"state": "approved"})
+        for plan in self.sudo():
+            plan.activity_ids.action_feedback(feedback=self.env._("Approved"))
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=plan.user_id.id,
+                summary=self.env._("Care plan approved: carry it out"),
+            )
+            for line in plan.action_ids.filtered(lambda line: line.state == "todo"):
+                plan.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=line.date,
+                    user_id=(line.owner_id or plan.user_id).id,
+                    summary=line.name,
+                    note=line.deliverable or "",
+                )
+        return True
+
+    def action_reject(self, reason=None):
+        """Reject with a reason; the button opens a dialog that asks for it."""
+        self._check_state("submitted")
+        self._check_supervisor()
+        if not reason:
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Reject Care Plan"),
+                "res_model": "retention.care.plan.reject",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_plan_ids": self.ids},
+            }
+        if not reason.strip():
+            raise UserError(self.env._("Say why the care plan is rejected."))
+        self._set_state({"state": "rejected", "reject_reason": reason})
+        for plan in self.sudo():
+            plan.activity_ids.action_feedback(feedback=self.env._("Rejected"))
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=plan.user_id.id,
+                summary=self.env._("Care plan rejected: rework it"),
+                note=reason,
+            )
+        return True
+
+    def action_done(self):
+        self._check_state("approved")
+        self._check_owner()
+        self._set_state({"state": "done"})
+        return True
+
+    def action_cancel(self):
+        self._check_state("draft", "submitted", "approved", "rejected")
+        self._check_owner()
+        self._set_state({"state": "cancelled"})
+        self.sudo().activity_ids.unlink()
+        return True
+
+    def action_draft(self):
+        self._check_state("rejected", "cancelled")
+        self._check_owner()
+        self._set_state({"state": "draft"})
+        return True
+
+    def action_open_checks(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Action Checks"),
+            "res_model": "retention.action.check",
+            "view_mode": "list,form,calendar",
+            "domain": [("plan_id", "=", self.id)],
+            "context": {"default_plan_id": self.id, "default_partner_id": self.partner_id.id},
+        }
+
+    # --- sales targets against real orders --------------------------------------------------------
+    def _ordered_amounts(self, targets):
+        """{target id: untaxed amount in company currency of the customer's confirmed orders of the target's
+        product since the plan started} — one query for all targets."""
+        rows = [t for t in targets if t.product_id and t.plan_id.partner_id and t.plan_id.date_start]
+        if not rows:
+            return {}
+        self.env["sale.order"].flush_model(["company_id", "state", "date_order", "partner_id", "currency_rate"])
+        self.env["sale.order.line"].flush_model(["order_id", "product_id", "price_subtotal"])
+        result = self.env.execute_query(
+            SQL(
+                """SELECT t.target_id, SUM(l.price_subtotal / COALESCE(NULLIF(o.currency_rate, 0), 1))
+                     FROM unnest(%(targets)s::int[], %(partners)s::int[], %(products)s::int[],
+                                  %(companies)s::int[], %(starts)s::date[])
+                          AS t(target_id, partner_id, product_id, company_id, date_start)
+                     JOIN sale_order o ON o.company_id = t.company_id AND o.state = 'sale'
+                                      AND o.date_order >= t.date_start
+                     JOIN res_partner p ON p.id = o.partner_id AND p.commercial_partner_id = t.partner_id
+                     JOIN sale_order_line l ON l.order_id = o.id AND l.product_id = t.product_id
+                    GROUP BY t.target_id""",
+                targets=[t.id for t in rows],
+                partners=[t.plan_id.partner_id.id for t in rows],
+                products=[t.product_id.id for t in rows],
+                companies=[t.plan_id.company_id.id for t in rows],
+                starts=[t.plan_id.date_start for t in rows],
+            )
+        )
+        return dict(result)

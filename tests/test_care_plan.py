@@ -1,0 +1,256 @@
+from datetime import date, timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import MANAGER, RetentionCommon
+
+TRACKING = {"tracking_disable": False, "mail_notrack": False}
+
+
+class CareCommon(RetentionCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Plan = cls.env["retention.care.plan"]
+        cls.Check = cls.env["retention.action.check"]
+        cls.customer = cls._customer("Key Account Co", user=cls.salesman_a)
+        cls.contact = cls.Partner.create({"name": "Mr. Li", "parent_id": cls.customer.id})
+
+    def _plan(self, user=None, date_start="2026-07-01", date_end="2026-12-31", **vals):
+        """A plan of salesman A for the customer; its lines fall in the period."""
+        start = fields.Date.to_date(date_start)
+        values = {
+            "partner_id": self.customer.id,
+            "date_start": date_start,
+            "date_end": date_end,
+            "situation": "Biggest customer in the East, new purchasing director",
+            "target_ids": [
+                Command.create(
+                    {
+                        "product_id": self.product.id,
+                        "name": "Annual maintenance",
+                        "expected_date": start + timedelta(days=91),
+                        "expected_amount": 50000,
+                        "expected_profit": 12000,
+                    }
+                )
+            ],
+            "obstacle_ids": [Command.create({"name": "Competitor offers 10 % less", "importance": "1"})],
+            "action_ids": [
+                Command.create({"name": "Visit the chairman", "date": start + timedelta(days=14)}),
+                Command.create(
+                    {"name": "Plant tour", "date": start + timedelta(days=50), "owner_id": self.salesman_a2.id}
+                ),
+            ],
+            "contact_ids": [Command.create({"contact_id": self.contact.id, "support": "supporter"})],
+        }
+        plans = self.Plan.with_user(user or self.salesman_a).with_context(**TRACKING)
+        return plans.create({**values, **vals})
+
+    def _end_transaction(self):
+        """What a click's commit does: write the tracking of the changes (one line per transition)."""
+        self.env.flush_all()
+        self.env.cr.flush()
+
+    def _activities(self, record):
+        return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])
+
+
+@tagged("post_install", "-at_install")
+class TestCarePlan(CareCommon):
+    """客户关怀计划: draft → submitted → approved / rejected → done / cancelled, and who may do what."""
+
+    def test_full_workflow(self):
+        plan = self._plan()
+        self._end_transaction()
+        self.assertEqual(plan.state, "draft")
+        self.assertTrue(plan.name.startswith("CP/"))
+        self.assertEqual(plan.supervisor_id, self.supervisor_a)
+        plan.action_submit()
+        self._end_transaction()
+        self.assertEqual(plan.state, "submitted")
+        self.assertEqual(self._activities(plan).user_id, self.supervisor_a)
+
+        plan.with_user(self.supervisor_a).action_approve()
+        self._end_transaction()
+        self.assertEqual(plan.state, "approved")
+        activities = self._activities(plan)
+        by_summary = {activity.summary: activity for activity in activities}
+        self.assertEqual(by_summary["Visit the chairman"].user_id, self.salesman_a)
+        self.assertEqual(by_summary["Visit the chairman"].date_deadline, date(2026, 7, 15))
+        self.assertEqual(by_summary["Plant tour"].user_id, self.salesman_a2)
+        self.assertEqual(by_summary["Care plan approved: carry it out"].user_id, self.salesman_a)
+        self.assertNotIn("Approve the care plan", by_summary, "the supervisor's to-do is done")
+
+        plan.action_done()
+        self._end_transaction()
+        self.assertEqual(plan.state, "done")
+        tracked = plan.sudo().message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "state")
+        self.assertEqual(
+            sorted(tracked.mapped("new_value_char")),
+            sorted(["Submitted", "Approved", "Done"]),
+            "transitions in the chatter",
+        )
+
+        # the supervisor evaluates; the account manager cannot
+        with self.assertRaises(AccessError):
+            plan.write({"score_strategy": "4"})
+        plan.with_user(self.supervisor_a).write(
+            {"score_strategy": "4", "score_execution": "3", "score_loyalty": "5", "evaluation_comment": "Good"}
+        )
+        self.assertEqual(plan.evaluated_by_id, self.supervisor_a)
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            plan.with_user(self.supervisor_a).write({"situation": "rewritten"})
+        with self.assertRaises(ValueError):
+            plan.with_user(self.supervisor_a).write({"score_strategy": "6"})
+
+    @mute_logger("odoo.addons.base.models.ir_rule")
+    def test_who_may_do_what(self):
+        plan = self._plan()
+        with self.assertRaises(AccessError):  # a teammate does not even read it
+            plan.with_user(self.salesman_a2).action_submit()
+        with self.assertRaises(AccessError):
+            plan.with_user(self.salesman_b).read(["situation"])
+        with self.assertRaisesRegex(UserError, "not possible now"):
+            plan.with_user(self.supervisor_a).action_approve()
+        plan.action_submit()
+        with self.assertRaises(AccessError):  # the account manager never approves their own plan
+            plan.action_approve()
+        with self.assertRaises(AccessError):
+            plan.with_user(self.supervisor_b).action_approve()
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            plan.write({"situation": "changed while waiting"})
+        plan.with_user(self.manager).action_approve()
+        self.assertEqual(plan.state, "approved")
+        with self.assertRaisesRegex(UserError, "not possible now"):
+            plan.action_submit()
+        plan.action_cancel()
+        self.assertEqual(plan.state, "cancelled")
+        self.assertFalse(self._activities(plan))
+        plan.action_draft()
+        self.assertEqual(plan.state, "draft")
+        with self.assertRaisesRegex(UserError, "at least one action"):
+            self._plan(date_start="2027-01-01", date_end="2027-06-30", target_ids=[], action_ids=[]).action_submit()
+
+    def test_reject_needs_a_reason(self):
+        plan = self._plan()
+        plan.action_submit()
+        action = plan.with_user(self.supervisor_a).action_reject()
+        self.assertEqual(action["res_model"], "retention.care.plan.reject")
+        wizard = (
+            self.env["retention.care.plan.reject"]
+            .with_user(self.supervisor_a)
+            .create({"plan_ids": [Command.set(plan.ids)], "reason": "   "})
+        )
+        with self.assertRaisesRegex(UserError, "Say why"):
+            wizard.action_confirm()
+        self.assertEqual(plan.state, "submitted")
+        wizard.reason = "Targets too low for an A customer"
+        wizard.action_confirm()
+        self.assertEqual(plan.state, "rejected")
+        self.assertEqual(plan.reject_reason, "Targets too low for an A customer")
+        rework = self._activities(plan).filtered(lambda activity: activity.user_id == self.salesman_a)
+        self.assertIn("Targets too low", str(rework.note))
+        plan.write({"situation": "Reworked"})  # a rejected plan is edited again and resubmitted
+        plan.action_submit()
+        self.assertFalse(plan.reject_reason)
+
+    def test_approved_plan_is_read_only_but_its_progress(self):
+        plan = self._plan()
+        plan.action_submit()
+        plan.with_user(self.supervisor_a).action_approve()
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            plan.write({"situation": "changed"})
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            plan.target_ids.write({"expected_amount": 1})
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            plan.action_ids[0].write({"name": "Something else"})
+        line = plan.action_ids[0]
+        plan.write({"action_ids": [Command.update(line.id, {"state": "done"})]})  # what the form saves
+        self.assertEqual(line.state, "done")
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            plan.write({"action_ids": [Command.create({"name": "Extra", "date": "2026-09-01"})]})
+
+    def test_constraints(self):
+        with self.assertRaisesRegex(ValidationError, "must end after it starts"):
+            self._plan(date_start="2026-12-31", date_end="2026-07-01", target_ids=[], action_ids=[])
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            self._plan(target_ids=[Command.create({"name": "x", "expected_amount": -1})])
+        with self.assertRaisesRegex(ValidationError, "must fall in the plan period"):
+            self._plan(target_ids=[Command.create({"name": "x", "expected_date": "2027-02-01"})])
+        with self.assertRaisesRegex(ValidationError, "must take place in the plan period"):
+            self._plan(action_ids=[Command.create({"name": "x", "date": "2026-06-01"})])
+        with self.assertRaisesRegex(ValidationError, "not one of its contacts"):
+            self._plan(partner_id=self.contact.id)
+        self._plan()
+        with self.assertRaisesRegex(ValidationError, "overlapping"):
+            self._plan(date_start="2026-10-01", date_end="2027-03-31", target_ids=[], action_ids=[])
+        # the next period is fine
+        self._plan(date_start="2027-01-01", date_end="2027-06-30", target_ids=[], action_ids=[])
+
+    def test_targets_against_real_orders(self):
+        plan = self._plan()
+        other = self.env["product.product"].create({"name": "Spare parts", "type": "consu", "list_price": 10})
+        self._order(self.customer, 300, date(2026, 6, 30))  # before the plan
+        self._order(self.customer, 1000, date(2026, 7, 2))
+        self._order(self.contact, 500, date(2026, 8, 1))  # a contact's order is the customer's
+        self._order(self.customer, 700, date(2026, 8, 2), state="draft")
+        self._order(self.customer, 800, date(2026, 8, 3), state="cancel")
+        order = self._order(self.customer, 900, date(2026, 8, 4))
+        order.order_line.product_id = other
+        plan.invalidate_recordset()
+        self.assertEqual(plan.target_ids.actual_amount, 1500)
+        self.assertEqual(plan.target_actual, 1500)
+        self.assertEqual(plan.target_amount, 50000)
+        self.assertEqual(len(plan.past_order_ids), 1)
+        self.assertEqual(plan.past_order_ids.amount_untaxed, 300)
+
+    @mute_logger("odoo.addons.base.models.ir_rule")
+    def test_record_rules_per_role(self):
+        plan = self._plan()
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        outsider = new_test_user(
+            self.env,
+            "ret_care_c2",
+            groups=MANAGER,
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+        )
+        readers = self.salesman_a | self.supervisor_a | self.manager
+        users = readers | self.salesman_a2 | self.salesman_b | self.supervisor_b | outsider
+        for model, records in (
+            ("retention.care.plan", plan),
+            ("retention.care.plan.target", plan.target_ids),
+            ("retention.care.plan.obstacle", plan.obstacle_ids),
+            ("retention.care.plan.action", plan.action_ids),
+            ("retention.care.plan.contact", plan.contact_ids),
+        ):
+            for user in users:
+                with self.subTest(model=model, user=user.login):
+                    found = self.env[model].with_user(user).search([("id", "in", records.ids)])
+                    if user in readers:
+                        self.assertEqual(found, records)
+                    else:
+                        self.assertFalse(found)
+                        with self.assertRaises(AccessError):
+                            records.with_user(user).read(["display_name"])
+        with self.assertRaises(AccessError):
+            self.Plan.with_user(self.salesman_a2).create(
+                {
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman_a.id,
+                    "date_start": "2028-01-01",
+                    "date_end": "2028-06-30",
+                }
+            )
+
+    def test_smart_buttons_on_the_customer(self):
+        self._plan()
+        self.assertEqual(self.customer.with_user(self.salesman_a).retention_care_plan_count, 1)
+        self.assertEqual(self.contact.with_user(self.salesman_a).retention_care_plan_count, 1)
+        self.assertEqual(self.customer.with_user(self.salesman_b).retention_care_plan_count, 0)
+        action = self.contact.action_retention_open_care_plans()
+        self.assertEqual(action["domain"], [("partner_id", "=", self.customer.id)])
