@@ -132,6 +132,19 @@ class TestCarePlan(CareCommon):
         self.assertFalse(self._activities(plan))
         plan.action_draft()
         self.assertEqual(plan.state, "draft")
+        # done and cancel belong to the plan's people: another team's supervisor is refused
+        plan.action_submit()
+        plan.with_user(self.supervisor_a).action_approve()
+        for method in ("action_done", "action_cancel"):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                getattr(plan.with_user(self.supervisor_b), method)()
+        with self.assertRaisesRegex(UserError, "not possible now"):
+            plan.action_draft()
+        plan.with_user(self.supervisor_a).action_done()
+        with self.assertRaisesRegex(UserError, "not possible now"):
+            plan.action_cancel()
+        with self.assertRaisesRegex(UserError, "Only draft or cancelled"):
+            plan.with_user(self.manager).unlink()
         with self.assertRaisesRegex(UserError, "at least one action"):
             self._plan(date_start="2027-01-01", date_end="2027-06-30", target_ids=[], action_ids=[]).action_submit()
 
