@@ -13,6 +13,7 @@
         "security/customer_retention_rules.xml",
         "data/ir_cron_data.xml",
         "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
         "wizard/retention_adoption_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/retention_class_history_views.xml",

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .scoring import LifecycleRules
+from .scoring import LifecycleRules, RiskRules
 
 
 class ResCompany(models.Model):
@@ -52,6 +52,24 @@ class ResCompany(models.Model):
         help="A confidential profile can be borrowed for at most this many days.",
     )
 
+    # early warning 流失风险: points of each factor at full strength, and the level thresholds
+    retention_risk_weight_recency = fields.Float(string="Silence Points", default=35.0)
+    retention_risk_weight_trend = fields.Float(string="Revenue Decline Points", default=25.0)
+    retention_risk_weight_contact = fields.Float(string="Overdue Contact Points", default=15.0)
+    retention_risk_weight_complaint = fields.Float(string="Complaint Points", default=15.0)
+    retention_risk_weight_receivable = fields.Float(string="Overdue Receivable Points", default=10.0)
+    retention_risk_medium = fields.Float(string="Medium Risk From", default=40.0)
+    retention_risk_high = fields.Float(string="High Risk From", default=70.0)
+    # contact cadence 联系频率 (days between contacts; the shortest applies)
+    retention_cadence_a = fields.Integer(string="Class A Every (days)", default=14)
+    retention_cadence_b = fields.Integer(string="Class B Every (days)", default=30)
+    retention_cadence_c = fields.Integer(string="Class C Every (days)", default=90)
+    retention_cadence_strategic = fields.Integer(string="Strategic Every (days)", default=7)
+    retention_key_date_lead_days = fields.Integer(
+        string="Key Date Reminder (days ahead)",
+        default=7,
+        help="The account manager gets a care activity this many days before a customer's key date.",
+    )
     retention_overlap_days = fields.Integer(
         string="Overlapping Service Window (days)",
         default=3,
@@ -69,6 +87,18 @@ class ResCompany(models.Model):
         "retention_churn_days",
         "retention_borrow_max_days",
         "retention_overlap_days",
+        "retention_risk_weight_recency",
+        "retention_risk_weight_trend",
+        "retention_risk_weight_contact",
+        "retention_risk_weight_complaint",
+        "retention_risk_weight_receivable",
+        "retention_risk_medium",
+        "retention_risk_high",
+        "retention_cadence_a",
+        "retention_cadence_b",
+        "retention_cadence_c",
+        "retention_cadence_strategic",
+        "retention_key_date_lead_days",
     )
     def _check_retention_settings(self):
         for company in self:
@@ -99,8 +129,52 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The silence factor must be at least 1."))
             if not 1 <= company.retention_borrow_max_days <= 366:
                 raise ValidationError(self.env._("The longest borrowing must be between 1 and 366 days."))
+            weights = company._retention_risk_rules()
+            if (
+                min(
+                    weights.weight_recency,
+                    weights.weight_trend,
+                    weights.weight_contact,
+                    weights.weight_complaint,
+                    weights.weight_receivable,
+                )
+                < 0
+            ):
+                raise ValidationError(self.env._("Risk points cannot be negative."))
+            if not 0 < company.retention_risk_medium < company.retention_risk_high <= 100:
+                raise ValidationError(self.env._("Risk thresholds must satisfy 0 < medium < high <= 100."))
+            cadences = (
+                company.retention_cadence_a,
+                company.retention_cadence_b,
+                company.retention_cadence_c,
+                company.retention_cadence_strategic,
+            )
+            if min(cadences) <= 0 or not 0 <= company.retention_key_date_lead_days <= 60:
+                raise ValidationError(
+                    self.env._("Contact cadences must be positive and the key date reminder between 0 and 60 days.")
+                )
             if not 0 <= company.retention_overlap_days <= 90:
                 raise ValidationError(self.env._("The overlapping service window must be between 0 and 90 days."))
+
+    def _retention_risk_rules(self):
+        self.ensure_one()
+        return RiskRules(
+            weight_recency=self.retention_risk_weight_recency,
+            weight_trend=self.retention_risk_weight_trend,
+            weight_contact=self.retention_risk_weight_contact,
+            weight_complaint=self.retention_risk_weight_complaint,
+            weight_receivable=self.retention_risk_weight_receivable,
+            medium=self.retention_risk_medium,
+            high=self.retention_risk_high,
+        )
+
+    def _retention_cadences(self):
+        """({ABC class: days}, strategic days)"""
+        self.ensure_one()
+        return (
+            {"a": self.retention_cadence_a, "b": self.retention_cadence_b, "c": self.retention_cadence_c},
+            self.retention_cadence_strategic,
+        )
 
     def _retention_lifecycle_rules(self):
         self.ensure_one()

@@ -14,6 +14,20 @@ class ResConfigSettings(models.TransientModel):
     retention_interval_factor = fields.Float(related="company_id.retention_interval_factor", readonly=False)
     retention_churn_days = fields.Integer(related="company_id.retention_churn_days", readonly=False)
     retention_borrow_max_days = fields.Integer(related="company_id.retention_borrow_max_days", readonly=False)
+    retention_risk_weight_recency = fields.Float(related="company_id.retention_risk_weight_recency", readonly=False)
+    retention_risk_weight_trend = fields.Float(related="company_id.retention_risk_weight_trend", readonly=False)
+    retention_risk_weight_contact = fields.Float(related="company_id.retention_risk_weight_contact", readonly=False)
+    retention_risk_weight_complaint = fields.Float(related="company_id.retention_risk_weight_complaint", readonly=False)
+    retention_risk_weight_receivable = fields.Float(
+        related="company_id.retention_risk_weight_receivable", readonly=False
+    )
+    retention_risk_medium = fields.Float(related="company_id.retention_risk_medium", readonly=False)
+    retention_risk_high = fields.Float(related="company_id.retention_risk_high", readonly=False)
+    retention_cadence_a = fields.Integer(related="company_id.retention_cadence_a", readonly=False)
+    retention_cadence_b = fields.Integer(related="company_id.retention_cadence_b", readonly=False)
+    retention_cadence_c = fields.Integer(related="company_id.retention_cadence_c", readonly=False)
+    retention_cadence_strategic = fields.Integer(related="company_id.retention_cadence_strategic", readonly=False)
+    retention_key_date_lead_days = fields.Integer(related="company_id.retention_key_date_lead_days", readonly=False)
     retention_overlap_days = fields.Integer(related="company_id.retention_overlap_days", readonly=False)
 
     def action_retention_recompute(self):

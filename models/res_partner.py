@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from . import scoring
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
+RISK_SELECTION = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 STAGE_SELECTION = [
     ("acquisition", "Acquisition"),
     ("growth", "Growth"),
@@ -19,6 +20,11 @@ STAGE_SELECTION = [
 # commercial partner and its contacts.
 CARD_FIELDS = (
     "retention_last_contact_date",
+    "retention_next_contact_date",
+    "retention_risk_score",
+    "retention_risk_level",
+    "retention_risk_reasons",
+    "retention_overdue_amount",
     "retention_first_order_date",
     "retention_last_order_date",
     "retention_order_count",
@@ -83,6 +89,22 @@ class ResPartner(models.Model):
     retention_last_contact_date = fields.Date(
         string="Last Contact Date", company_dependent=True, readonly=True, help="Date of the last done action check."
     )
+    retention_next_contact_date = fields.Date(
+        string="Next Contact Due",
+        company_dependent=True,
+        readonly=True,
+        help="Last contact (or last order) plus the contact cadence of the customer's class and tier.",
+    )
+    retention_overdue_amount = fields.Float(
+        string="Overdue Receivables",
+        company_dependent=True,
+        readonly=True,
+        digits="Account",
+        help="Posted customer invoices past their due date and not paid, in company currency.",
+    )
+    retention_risk_score = fields.Integer(string="Risk Score", company_dependent=True, readonly=True)
+    retention_risk_level = fields.Selection(RISK_SELECTION, string="Risk Level", company_dependent=True, readonly=True)
+    retention_risk_reasons = fields.Text(string="Why This Risk", company_dependent=True, readonly=True)
     retention_avg_order_interval = fields.Float(
         string="Average Order Interval (days)", company_dependent=True, readonly=True, digits=(16, 1)
     )
@@ -396,7 +418,7 @@ class ResPartner(models.Model):
                     value=value if value not in (False, None) else None,
                 )
             )
-        self.flush_model(list(values))
+        self.flush_model([*values, "commercial_partner_id"])  # a partner created in this transaction too
         self.env.execute_query(
             SQL(
                 "UPDATE res_partner SET %s WHERE commercial_partner_id = ANY(%s)",
@@ -407,11 +429,122 @@ class ResPartner(models.Model):
         self.invalidate_model(list(values))
 
     @api.model
+    def _retention_sql_set_rows(self, company, fname, values):
+        """Set a company-dependent card field to a value per commercial partner (and its contacts), in one
+        UPDATE from arrays: ``values`` is {commercial partner id: value}."""
+        if not values:
+            return
+        self.flush_model([fname, "commercial_partner_id"])
+        ids = list(values)
+        sql_type = {"float": "numeric", "text": "text", "integer": "int4"}[self._fields[fname].type]
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET %(col)s = COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, v.value)
+                     FROM unnest(%(ids)s::int[], %(values)s::%(type)s[]) AS v(id, value)
+                    WHERE p.commercial_partner_id = v.id""",
+                col=SQL.identifier(fname),
+                key=str(company.id),
+                ids=ids,
+                values=[values[pid] if values[pid] not in (False, None) else None for pid in ids],
+                type=SQL(sql_type),
+            )
+        )
+        self.invalidate_model([fname])
+
+    def _retention_warn_high_risk(self, company):
+        """Customers whose risk just became high: one activity for the account manager (not while one is
+        open) and a message to the supervisor."""
+        activity_type = self.env.ref("customer_retention.mail_activity_type_risk_high")
+        customers = self.sudo().with_company(company).filtered(lambda partner: partner.user_id.active)
+        if not customers:
+            return
+        open_ids = set(
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", customers.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        self.env["mail.activity"].sudo().create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": customer.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._("High churn risk: contact the customer"),
+                    "note": customer.retention_risk_reasons,
+                    "user_id": customer.user_id.id,
+                    "date_deadline": fields.Date.context_today(self),
+                }
+                for customer in customers
+                if customer.id not in open_ids
+            ]
+        )
+        for customer in customers:
+            supervisor = customer._retention_supervisor()
+            if supervisor and supervisor != customer.user_id:
+                customer.message_post(
+                    body=self.env._(
+                        "%(customer)s is now at high churn risk (%(score)s/100). Account manager: %(user)s.",
+                        customer=customer.name,
+                        score=customer.retention_risk_score,
+                        user=customer.user_id.name,
+                    ),
+                    partner_ids=supervisor.partner_id.ids,
+                    subtype_xmlid="mail.mt_note",
+                )
+
+    @api.model
+    def _retention_contact_due_activities(self, company, today):
+        """Daily: one *Contact Due* activity per customer whose next contact date passed, never repeated while
+        one is open. Set-based: one query finds them, one create makes the activities."""
+        activity_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
+        self.flush_model(["retention_next_contact_date", "user_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT p.id, p.user_id FROM res_partner p
+                     JOIN res_users u ON u.id = p.user_id AND u.active
+                    WHERE p.id = p.commercial_partner_id AND p.active
+                      AND (p.retention_next_contact_date ->> %(key)s)::date < %(today)s
+                      AND NOT EXISTS (SELECT 1 FROM mail_activity a
+                                       WHERE a.res_model = 'res.partner' AND a.res_id = p.id
+                                         AND a.activity_type_id = %(type)s)""",
+                key=str(company.id),
+                today=today,
+                type=activity_type.id,
+            )
+        )
+        if not rows:
+            return
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner_id,
+                    "activity_type_id": activity_type.id,
+                    "summary": self.env._("Contact the customer: contact cadence overdue"),
+                    "user_id": user_id,
+                    "date_deadline": today,
+                }
+                for partner_id, user_id in rows
+            ]
+        )
+
+    @api.model
     def _retention_class_labels(self):
         """{'abc': {value: label}, 'stage': {value: label}} in the user's language."""
         return {
             "abc": dict(self._fields["retention_abc_class"]._description_selection(self.env)),
             "stage": dict(self._fields["retention_lifecycle_stage"]._description_selection(self.env)),
+            "risk": dict(self._fields["retention_risk_level"]._description_selection(self.env)),
         }
 
     @api.model
@@ -472,7 +605,11 @@ class ResPartner(models.Model):
         if not changes:
             return
         labels = self._retention_class_labels()
-        kind_names = {"abc": self.env._("ABC class"), "stage": self.env._("Lifecycle stage")}
+        kind_names = {
+            "abc": self.env._("ABC class"),
+            "stage": self.env._("Lifecycle stage"),
+            "risk": self.env._("Risk level"),
+        }
         none = self.env._("none")
         bodies = {}
         for change in changes:
@@ -576,6 +713,18 @@ class ResPartner(models.Model):
             "view_mode": "list,form",
             "domain": [("partner_id", "=", customer.id)],
             "context": {"default_partner_id": customer.id},
+        }
+
+    def action_retention_open_referrals(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Referred Customers"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
+            "domain": [("retention_referred_by_id.commercial_partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"default_retention_referred_by_id": self.commercial_partner_id.id},
         }
 
     def action_retention_open_care_plans(self):

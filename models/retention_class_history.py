@@ -19,7 +19,10 @@ class RetentionClassHistory(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     salesperson_id = fields.Many2one("res.users", string="Account Manager", related="partner_id.user_id", store=False)
     kind = fields.Selection(
-        [("abc", "ABC Class"), ("stage", "Lifecycle Stage")], string="Classification", required=True, readonly=True
+        [("abc", "ABC Class"), ("stage", "Lifecycle Stage"), ("risk", "Risk Level")],
+        string="Classification",
+        required=True,
+        readonly=True,
     )
     old_value = fields.Char(string="Technical From", readonly=True)
     new_value = fields.Char(string="Technical To", readonly=True)
@@ -30,7 +33,7 @@ class RetentionClassHistory(models.Model):
     origin = fields.Selection(
         [("auto", "Automatic"), ("manual", "Manual")], string="How", required=True, default="auto", readonly=True
     )
-    reason = fields.Char(readonly=True)
+    reason = fields.Text(readonly=True)
     is_win_back = fields.Boolean(string="Won Back", readonly=True, help="A churned customer ordered again.")
     is_churn = fields.Boolean(string="Churn", readonly=True, help="The customer entered the churned stage.")
 

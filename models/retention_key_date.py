@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from .dates import next_occurrence
@@ -28,3 +30,49 @@ class RetentionKeyDate(models.Model):
 
     def _confidential_profiles(self):
         return self.profile_id
+
+    @api.model
+    def _remind(self, company, today):
+        """Key dates within the reminder lead time become a care activity of the account manager, on the
+        profile (so only those who may read the profile see what and when), once per occurrence."""
+        lead = company.retention_key_date_lead_days
+        activity_type = self.env.ref("customer_retention.mail_activity_type_key_date")
+        key_dates = self.sudo().search([("company_id", "=", company.id)])
+        due = key_dates.filtered(
+            lambda key_date: (
+                key_date.profile_id.partner_id.user_id.active
+                and today <= next_occurrence(key_date.date, key_date.yearly, today) <= today + timedelta(days=lead)
+            )
+        )
+        if not due:
+            return
+        existing = {
+            (activity.res_id, activity.date_deadline, activity.summary)
+            for activity in self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "retention.profile"),
+                    ("res_id", "in", due.profile_id.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+        }
+        model_id = self.env["ir.model"]._get_id("retention.profile")
+        vals_list = []
+        for key_date in due:
+            when = next_occurrence(key_date.date, key_date.yearly, today)
+            summary = self.env._("Key date: %(occasion)s", occasion=key_date.name)
+            if (key_date.profile_id.id, when, summary) in existing:
+                continue
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": key_date.profile_id.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "user_id": key_date.profile_id.partner_id.user_id.id,
+                    "date_deadline": when,
+                }
+            )
+        self.env["mail.activity"].sudo().create(vals_list)

@@ -12,7 +12,7 @@ class RetentionProfile(models.Model):
     """
 
     _name = "retention.profile"
-    _inherit = ["retention.confidential.mixin"]
+    _inherit = ["retention.confidential.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Confidential Customer Profile"
     _rec_name = "partner_id"
     _order = "partner_id"

@@ -37,6 +37,15 @@ CLASS_FIELDS = (
     ("retention_loyalty_quadrant", "quadrant"),
     ("retention_advocacy", "advocacy"),
     ("retention_referral_count", "referral_count"),
+    ("retention_risk_score", "risk_score"),
+    ("retention_risk_level", "risk_level"),
+    ("retention_next_contact_date", "next_contact"),
+)
+
+# fields whose values differ from partner to partner: one UPDATE … FROM unnest() each
+ROW_FIELDS = (
+    ("retention_risk_reasons", "risk_reasons"),
+    ("retention_overdue_amount", "overdue_amount"),
 )
 
 # values people set that the rules read
@@ -44,6 +53,8 @@ INPUT_FIELDS = (
     ("retention_abc_override", "abc_override"),
     ("retention_stage_override", "stage_override"),
     ("retention_satisfaction", "satisfaction"),
+    ("retention_closeness", "closeness"),
+    ("retention_last_contact_date", "last_contact"),
 )
 
 
@@ -90,6 +101,7 @@ class RetentionRecompute(models.AbstractModel):
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         for done, company in enumerate(companies, start=1):
             self._recompute(company)
+            self.env["retention.key.date"]._remind(company, fields.Date.context_today(self))
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
 
     @api.model
@@ -231,12 +243,12 @@ class RetentionRecompute(models.AbstractModel):
         )
 
     # --- step 3: classes --------------------------------------------------------------------------------
-    def _retention_read_population(self, company):
+    def _retention_read_population(self, company, today):
         """Every commercial partner the classes concern, with its facts and its current values."""
         key = str(company.id)
         old_cols = SQL(", ").join(
             SQL("p.%s ->> %s AS %s", SQL.identifier(col), key, SQL.identifier("old_" + name))
-            for col, name in (*CLASS_FIELDS, *INPUT_FIELDS)
+            for col, name in (*CLASS_FIELDS, *ROW_FIELDS, *INPUT_FIELDS)
         )
         return self.env.execute_query_dict(
             SQL(
@@ -247,15 +259,28 @@ class RetentionRecompute(models.AbstractModel):
                       FROM res_partner c JOIN res_partner ref ON ref.id = c.retention_referred_by_id
                      WHERE c.id = c.commercial_partner_id AND c.active
                      GROUP BY ref.commercial_partner_id
-                )
+                ),
+                feedback AS (
+                    SELECT partner_id, COUNT(*) FILTER (WHERE complaint) AS complaints,
+                           COUNT(*) FILTER (WHERE feedback_satisfaction IN ('1', '2')) AS low_satisfaction
+                      FROM retention_action_check
+                     WHERE company_id = %(company)s AND state = 'done' AND action_datetime >= %(d12)s
+                     GROUP BY partner_id
+                ),
+                receivables AS (%(receivables)s)
                 SELECT p.id, f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_12m,
                        f.revenue_prev_12m, f.revenue_window, f.cum_before, f.total,
                        q.partner_id IS NOT NULL AS has_quote,
-                       COALESCE(r.referral_count, 0) AS referral_count, %(old_cols)s
+                       COALESCE(r.referral_count, 0) AS referral_count,
+                       COALESCE(fb.complaints, 0) AS complaints, COALESCE(fb.low_satisfaction, 0) AS low_satisfaction,
+                       COALESCE(rv.overdue_amount, 0) AS overdue_amount, COALESCE(rv.overdue_days, 0) AS overdue_days,
+                       %(old_cols)s
                   FROM res_partner p
                   LEFT JOIN retention_facts f ON f.partner_id = p.id
                   LEFT JOIN quotes q ON q.partner_id = p.id
                   LEFT JOIN referrals r ON r.partner_id = p.id
+                  LEFT JOIN feedback fb ON fb.partner_id = p.id
+                  LEFT JOIN receivables rv ON rv.partner_id = p.id
                  WHERE p.id = p.commercial_partner_id
                    AND (f.partner_id IS NOT NULL
                         OR q.partner_id IS NOT NULL
@@ -266,15 +291,65 @@ class RetentionRecompute(models.AbstractModel):
                                              WHERE u.partner_id = p.id AND u.share IS NOT TRUE)))
                 """,
                 quotes=self._retention_quote_query(company),
+                receivables=self._retention_receivables_query(company, today),
                 old_cols=old_cols,
                 key=key,
                 company=company.id,
+                d12=today - relativedelta(months=12),
             )
         )
 
-    def _retention_classify(self, row, company, rules, today):
+    def _retention_receivables_query(self, company, today):
+        """Posted customer invoices past due and not (fully) paid: amount in company currency, worst delay."""
+        if "account.move" not in self.env:
+            return SQL("SELECT NULL::int AS partner_id, 0 AS overdue_amount, 0 AS overdue_days WHERE FALSE")
+        return SQL(
+            """SELECT am.commercial_partner_id AS partner_id, SUM(am.amount_residual_signed) AS overdue_amount,
+                      MAX(%(today)s::date - am.invoice_date_due) AS overdue_days
+                 FROM account_move am
+                WHERE am.company_id = %(company)s AND am.state = 'posted' AND am.move_type = 'out_invoice'
+                  AND am.payment_state IN ('not_paid', 'partial') AND am.invoice_date_due < %(today)s
+                GROUP BY am.commercial_partner_id""",
+            company=company.id,
+            today=today,
+        )
+
+    def _retention_classify(self, row, company, rules, today, context):
         """The pure rules applied to one population row: the new values of the class fields."""
         order_count = row["order_count"] or 0
+        abc_auto = scoring.abc_class(
+            row["revenue_window"] or 0,
+            row["cum_before"] or 0,
+            row["total"] or 0,
+            company.retention_abc_a_cut,
+            company.retention_abc_b_cut,
+        )
+        abc = row["old_abc_override"] or abc_auto
+        cadence = scoring.contact_cadence(abc, row["old_closeness"], *context["cadences"])
+        next_contact = (
+            scoring.next_contact(self._old_value(row, "last_contact"), row["last_order"], cadence)
+            if order_count
+            else None
+        )
+        overdue_amount = float(row["overdue_amount"] or 0)
+        score, reasons = scoring.risk(
+            scoring.RiskFacts(
+                order_count=order_count,
+                last_order=row["last_order"],
+                avg_interval=float(row["avg_interval"] or 0),
+                revenue_12m=float(row["revenue_12m"] or 0),
+                revenue_prev_12m=float(row["revenue_prev_12m"] or 0),
+                next_contact=next_contact,
+                cadence_days=cadence,
+                complaints=row["complaints"],
+                low_satisfaction=row["low_satisfaction"],
+                overdue_amount=overdue_amount,
+                overdue_days=row["overdue_days"] or 0,
+            ),
+            context["risk_rules"],
+            today,
+        )
+        level = scoring.risk_level(score, context["risk_rules"]) if order_count else False
         facts = scoring.CardFacts(
             order_count=order_count,
             first_order=row["first_order"],
@@ -283,20 +358,14 @@ class RetentionRecompute(models.AbstractModel):
             revenue_12m=float(row["revenue_12m"] or 0),
             revenue_prev_12m=float(row["revenue_prev_12m"] or 0),
             has_open_quote=row["has_quote"],
-        )
-        abc_auto = scoring.abc_class(
-            row["revenue_window"] or 0,
-            row["cum_before"] or 0,
-            row["total"] or 0,
-            company.retention_abc_a_cut,
-            company.retention_abc_b_cut,
+            risk_high=level == "high",
         )
         stage_auto = scoring.lifecycle_stage(facts, rules, today)
         stage = row["old_stage_override"] or stage_auto
         old_stage = row["old_stage"] or False
         return {
             "abc_auto": abc_auto,
-            "abc": row["old_abc_override"] or abc_auto,
+            "abc": abc,
             "stage_auto": stage_auto,
             "stage": stage,
             "stage_date": today if stage != old_stage else self._old_value(row, "stage_date"),
@@ -306,16 +375,49 @@ class RetentionRecompute(models.AbstractModel):
             "quadrant": scoring.loyalty_quadrant(row["old_satisfaction"], order_count),
             "advocacy": scoring.advocacy(order_count, row["referral_count"]),
             "referral_count": row["referral_count"] or 0,
+            "risk_score": score if order_count else 0,
+            "risk_level": level,
+            "next_contact": next_contact or False,
+            "risk_reasons": "\n".join(context["explain"](reason) for reason in reasons) or False,
+            "overdue_amount": round(overdue_amount, company.currency_id.decimal_places),
         }
 
     @staticmethod
     def _old_value(row, name):
         value = row["old_" + name]
-        if name == "referral_count":
+        if name in ("referral_count", "risk_score"):
             return int(value or 0)
-        if name == "stage_date":
+        if name == "overdue_amount":
+            return float(value or 0)
+        if name in ("stage_date", "next_contact", "last_contact"):
             return date.fromisoformat(value) if value else False
         return value or False
+
+    def _retention_explainer(self, company):
+        """A function turning a ``scoring.RiskReason`` into a sentence in the user's language."""
+        templates = {
+            "recency": self.env._("No order for %(days)s days, usual interval %(interval)s days: +%(points)s"),
+            "trend": self.env._("Revenue %(trend)s %% against the previous 12 months: +%(points)s"),
+            "contact": self.env._("Contact overdue by %(days)s days (every %(cadence)s days): +%(points)s"),
+            "complaint": self.env._(
+                "%(complaints)s complaints and %(low)s low satisfaction scores in action checks: +%(points)s"
+            ),
+            "receivable": self.env._("%(amount)s %(currency)s overdue for up to %(days)s days: +%(points)s"),
+        }
+        currency = company.currency_id.name
+
+        def explain(reason):
+            values = reason.values
+            params = {
+                "recency": lambda: {"days": values[0], "interval": values[1]},
+                "trend": lambda: {"trend": values[0]},
+                "contact": lambda: {"days": values[0], "cadence": values[1]},
+                "complaint": lambda: {"complaints": values[0], "low": values[1]},
+                "receivable": lambda: {"amount": f"{values[0]:,.2f}", "currency": currency, "days": values[1]},
+            }[reason.factor]()
+            return templates[reason.factor] % {**params, "points": reason.points}
+
+        return explain
 
     def _recompute_company(self, company, today):
         started = time.monotonic()
@@ -323,28 +425,52 @@ class RetentionRecompute(models.AbstractModel):
         self.env.flush_all()
         self._retention_build_facts(company, today)
         self._retention_write_metrics(company)
-        rows = self._retention_read_population(company)
+        rows = self._retention_read_population(company, today)
         rules = company._retention_lifecycle_rules()
+        context = {
+            "cadences": company._retention_cadences(),
+            "risk_rules": company._retention_risk_rules(),
+            "explain": self._retention_explainer(company),
+        }
 
         groups = {name: {} for _field, name in CLASS_FIELDS}  # name -> {new value: [partner ids]}
+        row_values = {name: {} for _field, name in ROW_FIELDS}  # name -> {partner id: new value}
         changes = []
+        rising = []  # partners whose risk became high
         for row in rows:
-            new = self._retention_classify(row, company, rules, today)
+            new = self._retention_classify(row, company, rules, today, context)
             for name, value in new.items():
-                if value != self._old_value(row, name):
+                if value == self._old_value(row, name):
+                    continue
+                if name in row_values:
+                    row_values[name][row["id"]] = value
+                else:
                     groups[name].setdefault(value, []).append(row["id"])
-            for kind, name in (("abc", "abc"), ("stage", "stage")):
+            for kind, name in (("abc", "abc"), ("stage", "stage"), ("risk", "risk_level")):
                 old = self._old_value(row, name)
                 if new[name] != old:
                     changes.append(
-                        {"partner_id": row["id"], "kind": kind, "old": old, "new": new[name], "origin": "auto"}
+                        {
+                            "partner_id": row["id"],
+                            "kind": kind,
+                            "old": old,
+                            "new": new[name],
+                            "origin": "auto",
+                            "reason": new["risk_reasons"] if kind == "risk" else False,
+                        }
                     )
+                    if kind == "risk" and new[name] == "high":
+                        rising.append(row["id"])
         for fname, name in CLASS_FIELDS:
             for value, ids in groups[name].items():
                 for start in range(0, len(ids), WRITE_BATCH):
                     partner_model._retention_sql_set(company, {fname: value}, ids[start : start + WRITE_BATCH])
+        for fname, name in ROW_FIELDS:
+            partner_model._retention_sql_set_rows(company, fname, row_values[name])
         partner_model.invalidate_model()
         partner_model._retention_log_changes(company, changes)
+        partner_model.browse(rising)._retention_warn_high_risk(company)
+        partner_model._retention_contact_due_activities(company, today)
         self.env.execute_query(SQL("DROP TABLE IF EXISTS retention_facts"))
         _logger.info(
             "customer_retention: recomputed %s customers of %s (%s changes) in %.2fs",

@@ -6,7 +6,7 @@ with set-based SQL and writes their results grouped by value. Unit-tested on the
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 ABC_CLASSES = ("a", "b", "c")
@@ -135,3 +135,117 @@ def suggested_value_type(abc, key_influence):
     if abc == "a":
         return "double" if key_influence else "high_value"
     return "key_influence" if key_influence else False
+
+
+# --- early warning 流失风险 (DOMAIN §6) ----------------------------------------------------------------
+RISK_LEVELS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """Weights (points at full strength, summing to 100 by default) and level thresholds (company settings)."""
+
+    weight_recency: float = 35.0
+    weight_trend: float = 25.0
+    weight_contact: float = 15.0
+    weight_complaint: float = 15.0
+    weight_receivable: float = 10.0
+    medium: float = 40.0
+    high: float = 70.0
+
+
+@dataclass(frozen=True)
+class RiskFacts:
+    """What the early warning reads of one customer, as of ``today``."""
+
+    order_count: int = 0
+    last_order: date | None = None
+    avg_interval: float = 0.0
+    revenue_12m: float = 0.0
+    revenue_prev_12m: float = 0.0
+    next_contact: date | None = None
+    cadence_days: int = 0
+    complaints: int = 0
+    low_satisfaction: int = 0
+    overdue_amount: float = 0.0
+    overdue_days: int = 0
+
+
+@dataclass(frozen=True)
+class RiskReason:
+    """One factor of a risk score: its key, the points it adds and the values that explain it."""
+
+    factor: str
+    points: int
+    values: tuple = ()
+
+
+def _share(value, full):
+    """0 … 1: how far ``value`` goes towards ``full`` (the point where the factor counts fully)."""
+    if full <= 0:
+        return 0.0
+    return max(0.0, min(1.0, value / full))
+
+
+def risk(facts, rules, today):
+    """Risk score 0–100 and its reasons, strongest first.
+
+    - recency: days since the last order beyond the usual interval (nothing at 1 × the interval, full at 3 ×);
+    - trend: revenue of the last 12 months down against the 12 before (full at −50 %);
+    - contact: days past the next contact date (full after one more cadence);
+    - complaints: complaints and satisfaction of 1–2 in done action checks of the last 12 months (full at 2);
+    - receivables: posted customer invoices past due and unpaid (full at 90 days overdue).
+    A customer that never ordered has no risk.
+    """
+    if facts.order_count <= 0 or not facts.last_order:
+        return 0, ()
+    reasons = []
+    days_since = (today - facts.last_order).days
+    if facts.avg_interval and facts.order_count > 1:
+        ratio = days_since / float(facts.avg_interval)
+        points = round(rules.weight_recency * _share(ratio - 1, 2))
+        if points:
+            reasons.append(RiskReason("recency", points, (days_since, round(float(facts.avg_interval)))))
+    trend = revenue_trend(facts.revenue_12m, facts.revenue_prev_12m)
+    if trend is not None and trend < 0:
+        points = round(rules.weight_trend * _share(-trend, 50))
+        if points:
+            reasons.append(RiskReason("trend", points, (round(trend),)))
+    if facts.next_contact and facts.cadence_days and today > facts.next_contact:
+        overdue = (today - facts.next_contact).days
+        points = round(rules.weight_contact * _share(overdue, facts.cadence_days))
+        if points:
+            reasons.append(RiskReason("contact", points, (overdue, facts.cadence_days)))
+    if facts.complaints or facts.low_satisfaction:
+        points = round(rules.weight_complaint * _share(facts.complaints + facts.low_satisfaction, 2))
+        reasons.append(RiskReason("complaint", points, (facts.complaints, facts.low_satisfaction)))
+    if facts.overdue_amount > 0:
+        points = round(rules.weight_receivable * _share(facts.overdue_days, 90))
+        if points:
+            reasons.append(RiskReason("receivable", points, (facts.overdue_amount, facts.overdue_days)))
+    reasons.sort(key=lambda reason: -reason.points)
+    return min(100, sum(reason.points for reason in reasons)), tuple(reasons)
+
+
+def risk_level(score, rules):
+    """low / medium / high from the thresholds; False without a score (never ordered)."""
+    if score is None:
+        return False
+    if score >= rules.high:
+        return "high"
+    return "medium" if score >= rules.medium else "low"
+
+
+def contact_cadence(abc, closeness, cadence_by_class, strategic_days):
+    """Days between contacts: by ABC class, strategic customers more often; the shortest applies."""
+    strategic = strategic_days if closeness == "strategic" else None
+    candidates = [days for days in (cadence_by_class.get(abc), strategic) if days]
+    return min(candidates) if candidates else 0
+
+
+def next_contact(last_contact, last_order, cadence_days):
+    """The next contact is due one cadence after the last contact (or the last order when never contacted)."""
+    base = max(filter(None, (last_contact, last_order)), default=None)
+    if not base or not cadence_days:
+        return None
+    return base + timedelta(days=cadence_days)

@@ -50,3 +50,17 @@ class TestAbcFromInvoices(AccountTestInvoicingCommon):
         self.net.invalidate_recordset()
         self.assertFalse(self.net.retention_abc_class)
         self.assertEqual(self.net.retention_order_count, 0)
+
+    def test_overdue_receivables_raise_the_risk(self):
+        """Posted customer invoices past due and unpaid: the card's overdue amount and a risk factor."""
+        late = self.env["res.partner"].create({"name": "Late payer", "is_company": True})
+        for due in (date(2026, 3, 1), date(2026, 8, 1)):  # one 121 days overdue, one not due yet
+            move = self._invoice("out_invoice", late, 200, date(2026, 2, 1), post=False)
+            move.write({"invoice_payment_term_id": False, "invoice_date_due": due})
+            move.action_post()
+        self.env["retention.recompute"]._recompute(self.env.company, date(2026, 6, 30))
+        late = late.with_company(self.env.company)
+        late.invalidate_recordset()
+        self.assertAlmostEqual(late.retention_overdue_amount, 200.0)
+        currency = self.env.company.currency_id.name
+        self.assertIn(f"200.00 {currency} overdue for up to 121 days: +10", late.retention_risk_reasons)

@@ -125,3 +125,65 @@ class TestKeyDates(BaseCase):
         self.assertEqual(next_occurrence(date(2000, 2, 29), True, date(2026, 3, 1)), date(2027, 2, 28))
         self.assertEqual(next_occurrence(date(2000, 2, 29), True, date(2027, 3, 1)), date(2028, 2, 29))
         self.assertFalse(next_occurrence(False, True, today))
+
+
+class TestRiskRules(BaseCase):
+    """The early-warning rules (pure, no database)."""
+
+    RULES = scoring.RiskRules()
+
+    def _risk(self, **facts):
+        base = {"order_count": 3, "last_order": TODAY - timedelta(days=10), "avg_interval": 30.0}
+        return scoring.risk(scoring.RiskFacts(**{**base, **facts}), self.RULES, TODAY)
+
+    def test_each_factor_scales_to_its_weight(self):
+        self.assertEqual(self._risk(), (0, ()))
+        # recency: nothing up to 1 x the interval, half at 2 x, full at 3 x and beyond
+        self.assertEqual(self._risk(last_order=TODAY - timedelta(days=30))[0], 0)
+        self.assertEqual(self._risk(last_order=TODAY - timedelta(days=60))[0], 18)  # 17.5 rounds to even 18
+        self.assertEqual(self._risk(last_order=TODAY - timedelta(days=400))[0], 35)
+        self.assertEqual(self._risk(order_count=1, avg_interval=0, last_order=TODAY - timedelta(days=400))[0], 0)
+        # trend: full at -50 %, nothing when up
+        self.assertEqual(self._risk(revenue_12m=75, revenue_prev_12m=100)[0], 12)
+        self.assertEqual(self._risk(revenue_12m=10, revenue_prev_12m=100)[0], 25)
+        self.assertEqual(self._risk(revenue_12m=150, revenue_prev_12m=100)[0], 0)
+        # contact: full after one more cadence
+        self.assertEqual(self._risk(next_contact=TODAY - timedelta(days=7), cadence_days=14)[0], 8)
+        self.assertEqual(self._risk(next_contact=TODAY + timedelta(days=7), cadence_days=14)[0], 0)
+        # complaints and low satisfaction: full at two
+        self.assertEqual(self._risk(complaints=1)[0], 8)
+        self.assertEqual(self._risk(complaints=1, low_satisfaction=3)[0], 15)
+        # receivables: full at 90 days overdue
+        self.assertEqual(self._risk(overdue_amount=500, overdue_days=45)[0], 5)
+        self.assertEqual(self._risk(overdue_amount=500, overdue_days=200)[0], 10)
+
+    def test_combined_score_levels_and_reasons(self):
+        score, reasons = self._risk(
+            last_order=TODAY - timedelta(days=400),
+            revenue_12m=10,
+            revenue_prev_12m=100,
+            complaints=2,
+            overdue_amount=1,
+            overdue_days=90,
+            next_contact=TODAY - timedelta(days=60),
+            cadence_days=30,
+        )
+        self.assertEqual(score, 100)
+        self.assertEqual(
+            [reason.factor for reason in reasons], ["recency", "trend", "contact", "complaint", "receivable"]
+        )
+        self.assertEqual(reasons[0].values, (400, 30))
+        self.assertEqual(scoring.risk_level(score, self.RULES), "high")
+        self.assertEqual(scoring.risk_level(40, self.RULES), "medium")
+        self.assertEqual(scoring.risk_level(39, self.RULES), "low")
+        self.assertEqual(scoring.risk(scoring.RiskFacts(), self.RULES, TODAY), (0, ()))
+
+    def test_cadence_shortest_applies(self):
+        by_class = {"a": 14, "b": 30, "c": 90}
+        self.assertEqual(scoring.contact_cadence("c", "strategic", by_class, 7), 7)
+        self.assertEqual(scoring.contact_cadence("a", "loose", by_class, 7), 14)
+        self.assertEqual(scoring.contact_cadence("a", "strategic", by_class, 30), 14)
+        self.assertEqual(scoring.contact_cadence(False, False, by_class, 7), 0)
+        self.assertEqual(scoring.next_contact(date(2026, 6, 1), date(2026, 6, 10), 14), date(2026, 6, 24))
+        self.assertEqual(scoring.next_contact(None, date(2026, 6, 10), 14), date(2026, 6, 24))
+        self.assertIsNone(scoring.next_contact(None, None, 14))

@@ -1,0 +1,173 @@
+from datetime import date, datetime
+
+from odoo import Command
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import RetentionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRisk(RetentionCommon):
+    """流失风险 early warning, contact cadence, key-date reminders and referrals, with fixed dates."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Check = cls.env["retention.action.check"]
+        # silent: ordered every 30 days, then nothing for 212 days
+        cls.silent = cls._customer("Silent Co", user=cls.salesman_a)
+        for day in (date(2025, 10, 1), date(2025, 10, 31), date(2025, 11, 30)):
+            cls._order(cls.silent, 1000, day)
+        # shrinking: revenue 800 in the last 12 months against 2,000 before; contacted last week
+        cls.shrinking = cls._customer("Shrinking Co", user=cls.salesman_a)
+        for day, amount in (
+            (date(2024, 8, 1), 1000),
+            (date(2025, 1, 1), 1000),
+            (date(2025, 8, 1), 400),
+            (date(2026, 6, 1), 400),
+        ):
+            cls._order(cls.shrinking, amount, day)
+        cls._done_check(cls.shrinking, datetime(2026, 6, 25, 10, 0))
+        # at risk: trend down, silent, strategic tier, a complaint with a low score
+        cls.at_risk = cls._customer("At Risk Co", user=cls.salesman_a, retention_closeness="strategic")
+        for day, amount in ((date(2024, 7, 15), 1000), (date(2024, 12, 15), 1000), (date(2025, 7, 15), 300)):
+            cls._order(cls.at_risk, amount, day)
+        cls._done_check(cls.at_risk, datetime(2026, 5, 1, 10, 0), complaint=True, feedback_satisfaction="1")
+        cls.prospect = cls._customer("Never Bought", user=cls.salesman_a)
+
+    @classmethod
+    def _done_check(cls, partner, when, **vals):
+        check = cls.Check.create(
+            {"partner_id": partner.id, "user_id": partner.user_id.id, "action_datetime": when, **vals}
+        )
+        check.action_done()
+        return check
+
+    def _card(self, partner):
+        return self.card(partner)
+
+    def test_each_factor_explained(self):
+        self.recompute()
+        silent = self._card(self.silent)
+        # A class (cadence 14): next contact 14 days after the last order, overdue since
+        self.assertEqual(silent.retention_abc_class, "a")
+        self.assertEqual(silent.retention_next_contact_date, date(2025, 12, 14))
+        self.assertEqual(
+            silent.retention_risk_reasons.splitlines(),
+            [
+                "No order for 212 days, usual interval 30 days: +35",
+                "Contact overdue by 198 days (every 14 days): +15",
+            ],
+        )
+        self.assertEqual((silent.retention_risk_score, silent.retention_risk_level), (50, "medium"))
+
+        shrinking = self._card(self.shrinking)
+        self.assertEqual(shrinking.retention_last_contact_date, date(2026, 6, 25))
+        self.assertEqual(shrinking.retention_risk_reasons, "Revenue -60 % against the previous 12 months: +25")
+        self.assertEqual((shrinking.retention_risk_score, shrinking.retention_risk_level), (25, "low"))
+
+        at_risk = self._card(self.at_risk)
+        # strategic: every 7 days from the last contact (1 May), whatever its class
+        self.assertEqual(at_risk.retention_next_contact_date, date(2026, 5, 8))
+        self.assertEqual(
+            at_risk.retention_risk_reasons.splitlines(),
+            [
+                "Revenue -85 % against the previous 12 months: +25",
+                "No order for 350 days, usual interval 182 days: +16",
+                "Contact overdue by 53 days (every 7 days): +15",
+                "1 complaints and 1 low satisfaction scores in action checks: +15",
+            ],
+        )
+        self.assertEqual((at_risk.retention_risk_score, at_risk.retention_risk_level), (71, "high"))
+        self.assertEqual(at_risk.retention_lifecycle_stage, "decline")
+
+        prospect = self._card(self.prospect)
+        self.assertFalse(prospect.retention_risk_level)
+        self.assertFalse(prospect.retention_risk_reasons)
+
+    def test_weights_and_thresholds_are_settings(self):
+        self.env.company.write({"retention_risk_weight_recency": 0, "retention_risk_high": 90})
+        self.recompute()
+        silent = self._card(self.silent)
+        self.assertEqual((silent.retention_risk_score, silent.retention_risk_level), (15, "low"))
+        self.assertEqual(self._card(self.at_risk).retention_risk_level, "medium")
+
+    def test_level_history_and_one_activity(self):
+        risk_type = self.env.ref("customer_retention.mail_activity_type_risk_high")
+        self.recompute()
+        history = self.History.search([("partner_id", "=", self.at_risk.id), ("kind", "=", "risk")])
+        self.assertEqual((history.old_value, history.new_value), (False, "high"))
+        self.assertIn("No order for 350 days", history.reason)
+
+        def risk_activities():
+            return self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", self.at_risk.id),
+                    ("activity_type_id", "=", risk_type.id),
+                ]
+            )
+
+        self.assertEqual(risk_activities().user_id, self.salesman_a)
+        notice = self.at_risk.message_ids.filtered(lambda message: "high churn risk" in (message.body or ""))
+        self.assertIn(self.supervisor_a.partner_id, notice.partner_ids)
+        # still high the next day: nothing new
+        self.recompute(today=date(2026, 7, 1))
+        self.assertEqual(len(risk_activities()), 1)
+        self.assertEqual(len(self.History.search([("partner_id", "=", self.at_risk.id), ("kind", "=", "risk")])), 1)
+        # back to medium after an order, then high again while the first activity is open: still one
+        self._order(self.at_risk, 5000, date(2026, 7, 2))
+        self.recompute(today=date(2026, 7, 3))
+        self.assertNotEqual(self._card(self.at_risk).retention_risk_level, "high")
+        self.assertEqual(len(risk_activities()), 1)
+
+    def test_contact_due_activities_once(self):
+        due_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
+        self.recompute()
+        overdue = self.Partner.with_user(self.salesman_a).search(
+            [("retention_next_contact_date", "<", "2026-06-30"), ("id", "in", (self.silent | self.shrinking).ids)]
+        )
+        self.assertEqual(overdue, self.silent)
+        activities = self.env["mail.activity"].search([("activity_type_id", "=", due_type.id)])
+        self.assertEqual(set(activities.mapped("res_id")), {self.silent.id, self.at_risk.id})
+        self.assertEqual(set(activities.user_id.ids), {self.salesman_a.id})
+        self.recompute(today=date(2026, 7, 1))
+        self.assertEqual(len(self.env["mail.activity"].search([("activity_type_id", "=", due_type.id)])), 2)
+
+    @mute_logger("odoo.addons.base.models.ir_rule")
+    def test_key_date_reminders_stay_confidential(self):
+        key_type = self.env.ref("customer_retention.mail_activity_type_key_date")
+        profile = self.env["retention.profile"].create(
+            {
+                "partner_id": self.silent.id,
+                "key_date_ids": [
+                    Command.create({"name": "Chairman's birthday", "date": date(1968, 7, 5)}),
+                    Command.create({"name": "Founding day", "date": date(2001, 9, 18)}),
+                ],
+            }
+        )
+        KeyDate = self.env["retention.key.date"]
+        KeyDate._remind(self.env.company, date(2026, 6, 30))
+        KeyDate._remind(self.env.company, date(2026, 7, 1))  # the next day: not again
+        reminders = self.env["mail.activity"].search([("activity_type_id", "=", key_type.id)])
+        self.assertEqual(len(reminders), 1)
+        self.assertEqual((reminders.res_model, reminders.res_id), ("retention.profile", profile.id))
+        self.assertEqual(reminders.date_deadline, date(2026, 7, 5))
+        self.assertEqual(reminders.user_id, self.salesman_a)
+        self.assertIn("Chairman's birthday", reminders.summary)
+        # nobody else learns of it: not on the customer, not in another salesperson's searches
+        Activity = self.env["mail.activity"]
+        self.assertFalse(Activity.with_user(self.salesman_b).search([("id", "=", reminders.id)]))
+        self.assertFalse(Activity.search([("res_model", "=", "res.partner"), ("summary", "ilike", "birthday")]))
+        self.assertEqual(Activity.with_user(self.salesman_a).search([("id", "=", reminders.id)]), reminders)
+
+    def test_referrals(self):
+        referred = self._customer("Referred Co", user=self.salesman_a, retention_referred_by_id=self.silent.id)
+        self._order(referred, 100, date(2026, 6, 1))
+        self.recompute()
+        silent = self._card(self.silent)
+        self.assertEqual(silent.retention_referral_count, 1)
+        self.assertEqual(silent.retention_advocacy, "advocate")
+        action = self.silent.action_retention_open_referrals()
+        self.assertEqual(self.Partner.search(action["domain"]), referred)
