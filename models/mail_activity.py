@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL, plaintext2html
 
 
 class MailActivity(models.Model):
@@ -10,3 +11,36 @@ class MailActivity(models.Model):
         readonly=True,
         help="The archived account manager this activity belonged to; it goes to whoever adopts the customer.",
     )
+
+    @api.model
+    def _retention_insert(self, res_model, activity_type, vals_list):
+        """Create many automated activities of one type in one INSERT: the daily warnings may concern
+        thousands of customers, and the ORM create subscribes and notifies record by record. ``vals_list``:
+        dicts with res_id, res_name, user_id, summary, date_deadline and an optional plain-text note."""
+        if not vals_list:
+            return
+        now = fields.Datetime.now()
+        columns = ("res_id", "res_name", "user_id", "summary", "note", "date_deadline")
+        arrays = {name: [] for name in columns}
+        for vals in vals_list:
+            for name in columns:
+                value = vals.get(name)
+                arrays[name].append(str(plaintext2html(value)) if name == "note" and value else value or None)
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO mail_activity (res_model_id, res_model, activity_type_id, automated, active,
+                                              create_uid, write_uid, create_date, write_date,
+                                              res_id, res_name, user_id, summary, note, date_deadline)
+                   SELECT %(model_id)s, %(model)s, %(type)s, TRUE, TRUE, %(uid)s, %(uid)s, %(now)s, %(now)s, *
+                     FROM unnest(%(res_id)s::int[], %(res_name)s::varchar[], %(user_id)s::int[],
+                                 %(summary)s::varchar[], %(note)s::text[], %(date_deadline)s::date[])""",
+                model_id=self.env["ir.model"]._get_id(res_model),
+                model=res_model,
+                type=activity_type.id,
+                uid=self.env.uid,
+                now=now,
+                **arrays,
+            )
+        )
+        self.invalidate_model()
+        self.env[res_model].invalidate_model(["activity_ids"])

@@ -471,35 +471,44 @@ class ResPartner(models.Model):
             )
             .mapped("res_id")
         )
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].sudo().create(
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"]._retention_insert(
+            "res.partner",
+            activity_type,
             [
                 {
-                    "res_model_id": model_id,
                     "res_id": customer.id,
-                    "activity_type_id": activity_type.id,
+                    "res_name": customer.display_name,
                     "summary": self.env._("High churn risk: contact the customer"),
                     "note": customer.retention_risk_reasons,
                     "user_id": customer.user_id.id,
-                    "date_deadline": fields.Date.context_today(self),
+                    "date_deadline": today,
                 }
                 for customer in customers
                 if customer.id not in open_ids
-            ]
+            ],
         )
-        for customer in customers:
-            supervisor = customer._retention_supervisor()
-            if supervisor and supervisor != customer.user_id:
-                customer.message_post(
-                    body=self.env._(
-                        "%(customer)s is now at high churn risk (%(score)s/100). Account manager: %(user)s.",
-                        customer=customer.name,
-                        score=customer.retention_risk_score,
-                        user=customer.user_id.name,
-                    ),
-                    partner_ids=supervisor.partner_id.ids,
-                    subtype_xmlid="mail.mt_note",
+        # one notification per supervisor, listing their team's customers that became high risk
+        by_supervisor = customers.grouped(lambda customer: customer._retention_supervisor())
+        for supervisor, team_customers in by_supervisor.items():
+            if not supervisor:
+                continue
+            lines = Markup("").join(
+                Markup("<li>%s</li>")
+                % self.env._(
+                    "%(customer)s: %(score)s/100, account manager %(user)s",
+                    customer=customer.name,
+                    score=customer.retention_risk_score,
+                    user=customer.user_id.name,
                 )
+                for customer in team_customers
+            )
+            team_customers[0].message_notify(
+                partner_ids=supervisor.partner_id.ids,
+                subject=self.env._("Customers at high churn risk"),
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (self.env._("These customers of your team are now at high churn risk:"), lines),
+            )
 
     @api.model
     def _retention_contact_due_activities(self, company, today):
@@ -509,7 +518,7 @@ class ResPartner(models.Model):
         self.flush_model(["retention_next_contact_date", "user_id"])
         rows = self.env.execute_query(
             SQL(
-                """SELECT p.id, p.user_id FROM res_partner p
+                """SELECT p.id, p.name, p.user_id FROM res_partner p
                      JOIN res_users u ON u.id = p.user_id AND u.active
                     WHERE p.id = p.commercial_partner_id AND p.active
                       AND (p.retention_next_contact_date ->> %(key)s)::date < %(today)s
@@ -523,19 +532,14 @@ class ResPartner(models.Model):
         )
         if not rows:
             return
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+        summary = self.env._("Contact the customer: contact cadence overdue")
+        self.env["mail.activity"]._retention_insert(
+            "res.partner",
+            activity_type,
             [
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner_id,
-                    "activity_type_id": activity_type.id,
-                    "summary": self.env._("Contact the customer: contact cadence overdue"),
-                    "user_id": user_id,
-                    "date_deadline": today,
-                }
-                for partner_id, user_id in rows
-            ]
+                {"res_id": pid, "res_name": name, "summary": summary, "user_id": user_id, "date_deadline": today}
+                for pid, name, user_id in rows
+            ],
         )
 
     @api.model

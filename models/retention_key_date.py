@@ -58,7 +58,6 @@ class RetentionKeyDate(models.Model):
                 ]
             )
         }
-        model_id = self.env["ir.model"]._get_id("retention.profile")
         vals_list = []
         for key_date in due:
             when = next_occurrence(key_date.date, key_date.yearly, today)
@@ -67,12 +66,11 @@ class RetentionKeyDate(models.Model):
                 continue
             vals_list.append(
                 {
-                    "res_model_id": model_id,
                     "res_id": key_date.profile_id.id,
-                    "activity_type_id": activity_type.id,
+                    "res_name": key_date.profile_id.partner_id.display_name,
                     "summary": summary,
                     "user_id": key_date.profile_id.partner_id.user_id.id,
                     "date_deadline": when,
                 }
             )
-        self.env["mail.activity"].sudo().create(vals_list)
+        self.env["mail.activity"]._retention_insert("retention.profile", activity_type, vals_list)

@@ -110,8 +110,11 @@ class TestRisk(RetentionCommon):
             )
 
         self.assertEqual(risk_activities().user_id, self.salesman_a)
-        notice = self.at_risk.message_ids.filtered(lambda message: "high churn risk" in (message.body or ""))
-        self.assertIn(self.supervisor_a.partner_id, notice.partner_ids)
+        notice = self.env["mail.message"].search(
+            [("partner_ids", "in", self.supervisor_a.partner_id.ids), ("subject", "=", "Customers at high churn risk")]
+        )
+        self.assertEqual(len(notice), 1)
+        self.assertIn("At Risk Co: 71/100", notice.body)
         # still high the next day: nothing new
         self.recompute(today=date(2026, 7, 1))
         self.assertEqual(len(risk_activities()), 1)
@@ -171,3 +174,41 @@ class TestRisk(RetentionCommon):
         self.assertEqual(silent.retention_advocacy, "advocate")
         action = self.silent.action_retention_open_referrals()
         self.assertEqual(self.Partner.search(action["domain"]), referred)
+
+    def test_warnings_cost_no_query_per_customer(self):
+        """Customers turning high risk together: activities and supervisor notices in a fixed number of queries."""
+
+        def at_risk(count, tag):
+            customers = self.Partner.create(
+                [
+                    {
+                        "name": f"{tag} {i}",
+                        "is_company": True,
+                        "user_id": self.salesman_a.id,
+                        "retention_closeness": "strategic",
+                    }
+                    for i in range(count)
+                ]
+            )
+            for customer in customers:
+                for day, amount in ((date(2024, 7, 15), 1000), (date(2024, 12, 15), 1000), (date(2025, 7, 15), 300)):
+                    self._order(customer, amount, day)
+                self._done_check(customer, datetime(2026, 5, 1, 10, 0), complaint=True, feedback_satisfaction="1")
+            return customers
+
+        def queries():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.recompute()
+            return self.env.cr.sql_log_count - before
+
+        self.recompute()
+        at_risk(3, "Few")
+        few = queries()
+        at_risk(30, "Many")
+        many = queries()
+        self.assertEqual(
+            len(self.History.search([("kind", "=", "risk"), ("new_value", "=", "high")])), 34, "all of them rose"
+        )
+        self.assertLessEqual(many, few + 5, f"{few} queries for 3 customers, {many} for 30")
