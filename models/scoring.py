@@ -237,9 +237,10 @@ def risk_level(score, rules):
 
 
 def contact_cadence(abc, closeness, cadence_by_class, strategic_days):
-    """Days between contacts: by ABC class, strategic customers more often; the shortest applies."""
+    """Days between contacts: by ABC class (a customer without revenue in the window as C, to win it back),
+    strategic customers more often; the shortest applies."""
     strategic = strategic_days if closeness == "strategic" else None
-    candidates = [days for days in (cadence_by_class.get(abc), strategic) if days]
+    candidates = [days for days in (cadence_by_class.get(abc or "c"), strategic) if days]
     return min(candidates) if candidates else 0
 
 
