@@ -7,6 +7,13 @@ from odoo.tools import SQL
 from . import scoring
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
+SATISFACTION_SELECTION = [
+    ("1", "1 - Very Dissatisfied"),
+    ("2", "2"),
+    ("3", "3"),
+    ("4", "4"),
+    ("5", "5 - Very Satisfied"),
+]
 RISK_SELECTION = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 STAGE_SELECTION = [
     ("acquisition", "Acquisition"),
@@ -203,7 +210,7 @@ class ResPartner(models.Model):
         tracking=True,
     )
     retention_satisfaction = fields.Selection(
-        [("1", "1 - Very Dissatisfied"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - Very Satisfied")],
+        SATISFACTION_SELECTION,
         string="Satisfaction",
         company_dependent=True,
         tracking=True,

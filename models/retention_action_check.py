@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .res_partner import SATISFACTION_SELECTION
+
 CHANNELS = [
     ("visit", "Visit"),
     ("phone", "Phone"),
@@ -59,7 +61,7 @@ class RetentionActionCheck(models.Model):
     expense_total = fields.Monetary(string="Total Expenses", compute="_compute_expense_total", store=True)
     notes = fields.Text()
     feedback_satisfaction = fields.Selection(
-        [("1", "1 - Very Dissatisfied"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - Very Satisfied")],
+        SATISFACTION_SELECTION,
         string="Customer Satisfaction",
     )
     complaint = fields.Boolean(help="The customer complained.")

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .res_partner import SATISFACTION_SELECTION
+
 
 class RetentionCarePlanContact(models.Model):
     """与客户关系: one person of the customer in the relationship map."""
@@ -21,7 +23,5 @@ class RetentionCarePlanContact(models.Model):
     approach = fields.Text(string="How to Build the Relationship")
     progress = fields.Text(string="Relationship Progress")
     top_attitude = fields.Text(string="Top-management Attitude")
-    satisfaction = fields.Selection(
-        [("1", "1 - Very Dissatisfied"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - Very Satisfied")]
-    )
+    satisfaction = fields.Selection(SATISFACTION_SELECTION)
     complaints = fields.Text(string="Main Complaints")
