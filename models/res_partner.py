@@ -7,6 +7,9 @@ from odoo.tools import SQL
 from . import scoring
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
+# customers named in one high-risk notice to a supervisor (the rest are counted)
+NOTICE_LINES = 50
+
 SATISFACTION_SELECTION = [
     ("1", "1 - Very Dissatisfied"),
     ("2", "2"),
@@ -508,8 +511,12 @@ class ResPartner(models.Model):
                     score=customer.retention_risk_score,
                     user=customer.user_id.name,
                 )
-                for customer in team_customers
+                for customer in team_customers[:NOTICE_LINES]
             )
+            if len(team_customers) > NOTICE_LINES:
+                lines += Markup("<li>%s</li>") % self.env._(
+                    "and %(count)s more (filter High Risk)", count=len(team_customers) - NOTICE_LINES
+                )
             team_customers[0].message_notify(
                 partner_ids=supervisor.partner_id.ids,
                 subject=self.env._("Customers at high churn risk"),

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged
@@ -207,7 +208,15 @@ class TestRisk(RetentionCommon):
         at_risk(3, "Few")
         few = queries()
         at_risk(30, "Many")
-        many = queries()
+        with patch("odoo.addons.customer_retention.models.res_partner.NOTICE_LINES", 10):
+            many = queries()
+        notice = self.env["mail.message"].search(
+            [("partner_ids", "in", self.supervisor_a.partner_id.ids), ("subject", "=", "Customers at high churn risk")],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual(notice.body.count("<li>"), 11)
+        self.assertIn("and 20 more", notice.body)
         self.assertEqual(
             len(self.History.search([("kind", "=", "risk"), ("new_value", "=", "high")])), 34, "all of them rose"
         )
