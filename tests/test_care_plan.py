@@ -151,6 +151,10 @@ class TestCarePlan(CareCommon):
     def test_reject_needs_a_reason(self):
         plan = self._plan()
         plan.action_submit()
+        with self.assertRaises(AccessError):  # the account manager has no rejection dialog
+            self.env["retention.care.plan.reject"].with_user(self.salesman_a).create(
+                {"plan_ids": [Command.set(plan.ids)], "reason": "self-rejection"}
+            )
         action = plan.with_user(self.supervisor_a).action_reject()
         self.assertEqual(action["res_model"], "retention.care.plan.reject")
         wizard = (
