@@ -425,7 +425,7 @@ class ResPartner(models.Model):
                     "%(col)s = COALESCE(%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, %(value)s)",
                     col=SQL.identifier(fname),
                     key=key,
-                    value=value if value not in (False, None) else None,
+                    value=None if value is False or value is None else value,
                 )
             )
         self.flush_model([*values, "commercial_partner_id"])  # a partner created in this transaction too
@@ -456,7 +456,7 @@ class ResPartner(models.Model):
                 col=SQL.identifier(fname),
                 key=str(company.id),
                 ids=ids,
-                values=[values[pid] if values[pid] not in (False, None) else None for pid in ids],
+                values=[None if values[pid] is False or values[pid] is None else values[pid] for pid in ids],
                 type=SQL(sql_type),
             )
         )

@@ -113,6 +113,3 @@ class RetentionProfile(models.Model):
                 for profile in fresh
             ]
         )
-
-    def action_request_borrowing(self):
-        return self.partner_id.action_retention_request_borrowing()

@@ -138,9 +138,6 @@ def suggested_value_type(abc, key_influence):
 
 
 # --- early warning 流失风险 (DOMAIN §6) ----------------------------------------------------------------
-RISK_LEVELS = ("low", "medium", "high")
-
-
 @dataclass(frozen=True)
 class RiskRules:
     """Weights (points at full strength, summing to 100 by default) and level thresholds (company settings)."""
