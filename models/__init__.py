@@ -1,4 +1,6 @@
+# Models are set up in this order; the analyses (SQL views) sort after every table they read.
 from . import (
+    card_completeness,
     dates,
     mail_activity,
     res_company,
@@ -7,8 +9,10 @@ from . import (
     res_users,
     retention_access_log,
     retention_action_check,
+    retention_analysis_mixin,
     retention_borrowing,
-    retention_care_line_mixin,  # sorts before the lines that inherit it
+    retention_card_review,
+    retention_care_line_mixin,
     retention_care_plan,
     retention_care_plan_action,
     retention_care_plan_contact,
@@ -20,5 +24,10 @@ from . import (
     retention_owner_history,
     retention_profile,
     retention_recompute,
+    retention_report_care_plan,
+    retention_report_customer,
+    retention_report_lifecycle,
+    retention_report_scorecard,
+    retention_review_status,
     scoring,
 )

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from . import scoring
+from .card_completeness import completeness_sql
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
 # customers named in one high-risk notice to a supervisor (the rest are counted)
@@ -255,6 +256,12 @@ class ResPartner(models.Model):
     retention_profile_keepers = fields.Char(string="Ask", compute="_compute_retention_profile")
     retention_care_plan_count = fields.Integer(string="Care Plans", compute="_compute_retention_care_counts")
     retention_action_check_count = fields.Integer(string="Action Checks", compute="_compute_retention_care_counts")
+    retention_completeness = fields.Float(
+        string="Card Completeness (%)",
+        compute="_compute_retention_completeness",
+        help="Share of the data card and the confidential profile that is filled: contact details, the "
+        "classifications typed by people, the contacts, the five items and the key dates.",
+    )
     retention_is_orphan = fields.Boolean(
         string="Orphan",
         compute="_compute_retention_is_orphan",
@@ -703,6 +710,31 @@ class ResPartner(models.Model):
         Profile = self.env["retention.profile"]
         profiles = Profile.search([("company_id", "=", self.env.company.id), *domain])
         return [("id", "in", profiles.partner_id.ids)]
+
+    @api.depends_context("company")
+    def _compute_retention_completeness(self):
+        """One query for all records; whether profile items are filled is not confidential, their content is."""
+        commercial_ids = [pid for pid in self.commercial_partner_id.ids if isinstance(pid, int)]
+        self.flush_model()
+        self.env["retention.profile"].flush_model()
+        self.env["retention.key.date"].flush_model()
+        rows = (
+            self.env.execute_query(
+                SQL(
+                    """SELECT p.id, %s FROM res_partner p
+                         LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = %s
+                        WHERE p.id = ANY(%s)""",
+                    completeness_sql("p", "pr", SQL("%s", self.env.company.id)),
+                    self.env.company.id,
+                    commercial_ids,
+                )
+            )
+            if commercial_ids
+            else []
+        )
+        completeness = dict(rows)
+        for partner in self:
+            partner.retention_completeness = float(completeness.get(partner.commercial_partner_id.id, 0.0))
 
     @api.depends_context("uid", "company")
     def _compute_retention_care_counts(self):

@@ -56,6 +56,10 @@ class RetentionCarePlan(models.Model):
     date_end = fields.Date(string="Period To", required=True)
     state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True, index=True)
     reject_reason = fields.Text(readonly=True, tracking=True)
+    # when the plan last reached each milestone: the supervisor scorecard counts plans by these dates
+    date_submitted = fields.Date(string="Submitted On", readonly=True, copy=False)
+    date_approved = fields.Date(string="Approved On", readonly=True, copy=False)
+    date_done = fields.Date(string="Done On", readonly=True, copy=False)
     # (一) the customer
     situation = fields.Text(string="Customer Situation")
     last_period_summary = fields.Text()
@@ -253,7 +257,9 @@ class RetentionCarePlan(models.Model):
         for plan in self:
             if not plan.action_ids:
                 raise UserError(self.env._("Plan at least one action before submitting %(name)s.", name=plan.name))
-        self._set_state({"state": "submitted", "reject_reason": False})
+        self._set_state(
+            {"state": "submitted", "reject_reason": False, "date_submitted": fields.Date.context_today(self)}
+        )
         for plan in self.sudo():
             if plan.supervisor_id:
                 plan.activity_schedule(
@@ -266,7 +272,7 @@ class RetentionCarePlan(models.Model):
     def action_approve(self):
         self._check_state("submitted")
         self._check_supervisor()
-        self._set_state({"state": "approved"})
+        self._set_state({"state": "approved", "date_approved": fields.Date.context_today(self)})
         for plan in self.sudo():
             plan.activity_ids.action_feedback(feedback=self.env._("Approved"))
             plan.activity_schedule(
@@ -313,7 +319,7 @@ class RetentionCarePlan(models.Model):
     def action_done(self):
         self._check_state("approved")
         self._check_owner()
-        self._set_state({"state": "done"})
+        self._set_state({"state": "done", "date_done": fields.Date.context_today(self)})
         return True
 
     def action_cancel(self):

@@ -10,6 +10,7 @@ from . import (
     test_override,
     test_performance,
     test_profile_access,
+    test_reports,
     test_risk,
     test_scoring,
     test_settings,

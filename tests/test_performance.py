@@ -107,5 +107,6 @@ class TestViewsQueryCount(RetentionCommon):
         spec = {name: {} for name in fields if name != "id"}
         customer = partner.search(self.DOMAIN, limit=1)
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=63):  # the whole partner form: all apps, profile status, care counts
+        # the whole partner form: all apps, profile status, care counts, card completeness
+        with self.assertQueryCount(__system__=64):
             customer.web_read(spec)

@@ -1,1 +1,1 @@
-from . import retention_adoption_wizard, retention_care_plan_reject
+from . import retention_adoption_wizard, retention_care_plan_reject, retention_report_wizard

@@ -1,0 +1,37 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+
+class RetentionAnalysisMixin(models.AbstractModel):
+    """Analyses for supervisors are read-only SQL views. Each row names its account manager, that person's sales
+    team and the team's supervisor, so one set of record rules (salesperson / supervisor / manager, as on the
+    customers) decides which rows a user may read in pivots, lists, PDF and Excel alike."""
+
+    _name = "retention.analysis.mixin"
+    _description = "Retention Analysis"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    salesperson_id = fields.Many2one("res.users", string="Account Manager", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    supervisor_id = fields.Many2one("res.users", readonly=True)
+
+    # Each view lists in ``_depends`` the fields of the tables it reads: Odoo flushes them before reading the view.
+
+    def _query(self):
+        """The SELECT of the view: every column of the model, the team columns from ``_team_joins``."""
+        raise NotImplementedError
+
+    @api.model
+    def _team_joins(self, salesperson):
+        """Joins giving ``team`` (the account manager's sales team) for an SQL expression of the salesperson."""
+        return SQL(
+            """LEFT JOIN res_users team_user ON team_user.id = %s
+               LEFT JOIN crm_team team ON team.id = team_user.sale_team_id""",
+            salesperson,
+        )
+
+    def init(self):
+        if self._abstract:
+            return
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

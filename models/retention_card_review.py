@@ -1,0 +1,151 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+
+def week_start(day):
+    """Monday of the week of ``day``: reviews are kept per week (002: 每周至少检查每位业务员的客户资料卡一次)."""
+    return day - timedelta(days=day.weekday())
+
+
+class RetentionCardReview(models.Model):
+    """Weekly review of a salesperson's customer data cards by their supervisor."""
+
+    _name = "retention.card.review"
+    _description = "Weekly Card Review"
+    _inherit = ["mail.thread"]
+    _order = "week desc, id desc"
+    _rec_names_search = ["salesperson_id", "supervisor_id"]
+
+    supervisor_id = fields.Many2one(
+        "res.users",
+        string="Reviewed By",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.user,
+    )
+    salesperson_id = fields.Many2one(
+        "res.users",
+        string="Account Manager",
+        required=True,
+        index=True,
+        tracking=True,
+        domain=[("share", "=", False)],
+    )
+    team_id = fields.Many2one(related="salesperson_id.sale_team_id", string="Sales Team")
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    week = fields.Date(
+        required=True,
+        default=lambda self: week_start(fields.Date.context_today(self)),
+        help="Any day of the week reviewed; kept as its Monday.",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Customers Reviewed",
+        domain="[('user_id', '=', salesperson_id), ('parent_id', '=', False)]",
+    )
+    customer_count = fields.Integer(string="Customers", compute="_compute_customer_count", store=True)
+    comment = fields.Text(tracking=True)
+
+    @api.depends("partner_ids")
+    def _compute_customer_count(self):
+        for review in self:
+            review.customer_count = len(review.partner_ids)
+
+    def _compute_display_name(self):
+        for review in self:
+            review.display_name = self.env._(
+                "%(salesperson)s, week of %(week)s",
+                salesperson=review.salesperson_id.name or "",
+                week=(review.week and fields.Date.to_string(review.week)) or "",
+            )
+
+    @api.onchange("salesperson_id")
+    def _onchange_salesperson_id(self):
+        self.partner_ids = (
+            self.env["res.partner"].search([("user_id", "=", self.salesperson_id.id), ("parent_id", "=", False)])
+            if self.salesperson_id
+            else False
+        )
+
+    @api.constrains("supervisor_id", "salesperson_id", "partner_ids")
+    def _check_review(self):
+        for review in self:
+            if review.supervisor_id == review.salesperson_id:
+                raise ValidationError(self.env._("Nobody reviews their own customer cards."))
+            if (
+                review.salesperson_id.sale_team_id.user_id != review.supervisor_id
+                and not review.supervisor_id.has_group("customer_retention.group_retention_manager")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(supervisor)s does not lead the sales team of %(salesperson)s: only their supervisor or a "
+                        "retention manager reviews their cards.",
+                        supervisor=review.supervisor_id.name,
+                        salesperson=review.salesperson_id.name,
+                    )
+                )
+            foreign = review.partner_ids.filtered(lambda partner, owner=review.salesperson_id: partner.user_id != owner)
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "%(customers)s are not customers of %(salesperson)s.",
+                        customers=", ".join(foreign.mapped("display_name")),
+                        salesperson=review.salesperson_id.name,
+                    )
+                )
+
+    @api.constrains("salesperson_id", "week", "company_id")
+    def _check_one_per_week(self):
+        for review in self:
+            duplicate = self.sudo().search_count(
+                [
+                    ("id", "!=", review.id),
+                    ("salesperson_id", "=", review.salesperson_id.id),
+                    ("week", "=", review.week),
+                    ("company_id", "=", review.company_id.id),
+                ],
+                limit=1,
+            )
+            if duplicate:
+                raise ValidationError(
+                    self.env._(
+                        "The cards of %(salesperson)s have already been reviewed in the week of %(week)s: open that "
+                        "review.",
+                        salesperson=review.salesperson_id.name,
+                        week=fields.Date.to_string(review.week),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not self.env.su:
+                vals["supervisor_id"] = self.env.uid  # the reviewer is whoever records the review
+            if vals.get("week"):
+                vals["week"] = week_start(fields.Date.to_date(vals["week"]))
+        reviews = super().create(vals_list)
+        for review in reviews:
+            review.message_subscribe(partner_ids=review.salesperson_id.partner_id.ids)
+            review.message_post(
+                body=self.env._(
+                    "%(supervisor)s reviewed %(count)s customer cards: %(comment)s",
+                    supervisor=review.supervisor_id.name,
+                    count=review.customer_count,
+                    comment=review.comment or "-",
+                ),
+                partner_ids=review.salesperson_id.partner_id.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+        return reviews
+
+    def write(self, vals):
+        if not self.env.su and self.env.user in self.salesperson_id:
+            raise AccessError(self.env._("Nobody changes the review of their own customer cards."))
+        if vals.get("week"):
+            vals = {**vals, "week": week_start(fields.Date.to_date(vals["week"]))}
+        if "supervisor_id" in vals and not self.env.su:
+            vals = {key: value for key, value in vals.items() if key != "supervisor_id"}
+        return super().write(vals)

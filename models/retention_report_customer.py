@@ -1,0 +1,114 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
+from .res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
+
+
+class RetentionReportCustomer(models.Model):
+    """One row per customer and company: the data card as it stands today. Serves the ABC Pareto, the lifecycle
+    funnel, the risk list and the receivables check."""
+
+    _name = "retention.report.customer"
+    _inherit = ["retention.analysis.mixin"]
+    _description = "Customer Analysis"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "risk_score desc, revenue_window desc, id"
+    _depends = {
+        "res.partner": [
+            "active",
+            "commercial_partner_id",
+            "company_id",
+            "parent_id",
+            "user_id",
+            "retention_abc_class",
+            "retention_lifecycle_stage",
+            "retention_risk_level",
+            "retention_risk_score",
+            "retention_risk_reasons",
+            "retention_revenue_window",
+            "retention_revenue_12m",
+            "retention_order_count",
+            "retention_last_order_date",
+            "retention_last_contact_date",
+            "retention_next_contact_date",
+            "retention_overdue_amount",
+            *COMPLETENESS_COLUMNS,
+            *COMPLETENESS_CLASSES,
+        ],
+        "retention.profile": ["partner_id", "company_id", *COMPLETENESS_PROFILE],
+        "retention.key.date": ["profile_id"],
+        "res.users": ["sale_team_id"],
+        "crm.team": ["user_id"],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    abc_class = fields.Selection(ABC_SELECTION, string="ABC Class", readonly=True)
+    lifecycle_stage = fields.Selection(STAGE_SELECTION, readonly=True)
+    risk_level = fields.Selection(RISK_SELECTION, readonly=True)
+    risk_score = fields.Integer(readonly=True, aggregator="avg")
+    risk_reasons = fields.Text(string="Why This Risk", readonly=True)
+    revenue_window = fields.Float(string="Revenue (ABC Window)", readonly=True)
+    revenue_12m = fields.Float(string="Revenue Last 12 Months", readonly=True)
+    revenue_share = fields.Float(
+        string="Revenue Share (%)", readonly=True, help="Share of the company's revenue in the ABC window."
+    )
+    customer_share = fields.Float(string="Customer Share (%)", readonly=True)
+    order_count = fields.Integer(readonly=True)
+    last_order_date = fields.Date(readonly=True, aggregator="max")
+    last_contact_date = fields.Date(readonly=True, aggregator="max")
+    next_contact_date = fields.Date(string="Next Contact Due", readonly=True, aggregator="min")
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    at_risk = fields.Integer(readonly=True, help="Customers whose risk level is high.")
+    contact_overdue = fields.Integer(string="Contacts Overdue", readonly=True)
+    overdue_amount = fields.Float(string="Overdue Receivables", readonly=True)
+    completeness = fields.Float(string="Card Completeness (%)", readonly=True, aggregator="avg")
+
+    @api.model
+    def _query(self):
+        def card(column, cast="varchar"):
+            return SQL("(p.%s ->> c.id::text)::%s", SQL.identifier(column), SQL(cast))
+
+        return SQL(
+            """
+            SELECT c.id::bigint * 10000000000 + p.id AS id,
+                   p.id AS partner_id, c.id AS company_id, p.user_id AS salesperson_id,
+                   team.id AS team_id, team.user_id AS supervisor_id,
+                   %(abc)s AS abc_class, %(stage)s AS lifecycle_stage, %(risk)s AS risk_level,
+                   COALESCE(%(risk_score)s, 0) AS risk_score, %(risk_reasons)s AS risk_reasons,
+                   COALESCE(%(revenue_window)s, 0) AS revenue_window, COALESCE(%(revenue_12m)s, 0) AS revenue_12m,
+                   ROUND(COALESCE(%(revenue_window)s, 0) * 100.0
+                         / NULLIF(SUM(COALESCE(%(revenue_window)s, 0)) OVER (PARTITION BY c.id), 0), 2)
+                       AS revenue_share,
+                   ROUND(100.0 / COUNT(*) OVER (PARTITION BY c.id), 4) AS customer_share,
+                   COALESCE(%(order_count)s, 0) AS order_count,
+                   %(last_order)s AS last_order_date, %(last_contact)s AS last_contact_date,
+                   %(next_contact)s AS next_contact_date,
+                   1 AS customer_count,
+                   (%(risk)s = 'high')::int AS at_risk,
+                   COALESCE(%(next_contact)s < CURRENT_DATE, FALSE)::int AS contact_overdue,
+                   COALESCE(%(overdue)s, 0) AS overdue_amount,
+                   %(completeness)s AS completeness
+              FROM res_partner p
+              JOIN res_company c ON p.company_id IS NULL OR p.company_id = c.id
+              LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = c.id
+              %(team_joins)s
+             WHERE p.id = p.commercial_partner_id AND p.active
+               AND (p.user_id IS NOT NULL OR %(stage)s IS NOT NULL OR %(abc)s IS NOT NULL)
+            """,
+            abc=card("retention_abc_class"),
+            stage=card("retention_lifecycle_stage"),
+            risk=card("retention_risk_level"),
+            risk_score=card("retention_risk_score", "int"),
+            risk_reasons=card("retention_risk_reasons", "text"),
+            revenue_window=card("retention_revenue_window", "numeric"),
+            revenue_12m=card("retention_revenue_12m", "numeric"),
+            order_count=card("retention_order_count", "int"),
+            last_order=card("retention_last_order_date", "date"),
+            last_contact=card("retention_last_contact_date", "date"),
+            next_contact=card("retention_next_contact_date", "date"),
+            overdue=card("retention_overdue_amount", "numeric"),
+            completeness=completeness_sql("p", "pr", SQL("c.id")),
+            team_joins=self._team_joins(SQL("p.user_id")),
+        )

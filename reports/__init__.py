@@ -1,0 +1,1 @@
+from . import retention_report_documents

@@ -1,0 +1,403 @@
+import base64
+import io
+from datetime import date, datetime, timedelta
+
+import openpyxl
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .test_care_plan import CareCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReports(CareCommon):
+    """A hand-built team: cards set as the recompute would store them, plans moved through their workflow on
+    known days, action checks and weekly reviews, inside and outside June 2026."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the analyses date overdue contacts against the database's today, not the frozen test clock
+        cls.env.cr.execute("SELECT CURRENT_DATE")
+        cls.db_today = cls.env.cr.fetchone()[0]
+        cls.Wizard = cls.env["retention.report.wizard"]
+        cls.Review = cls.env["retention.card.review"]
+        company = cls.env.company
+        past, future = cls.db_today - timedelta(days=10), cls.db_today + timedelta(days=10)
+        cls.c1 = cls.customer  # salesman A: class A, growth, high risk, contact overdue, 1,200 overdue
+        cls.c1.write({"phone": "+86 21 5555 0101", "email": "buyer@key-account.example", "street": "1 Century Ave"})
+        cls.c2 = cls._customer("Steady Parts Co", user=cls.salesman_a)
+        cls.c3 = cls._customer("Lost Trading Co", user=cls.salesman_a)
+        cls.c4 = cls._customer("Falling Machines Co", user=cls.salesman_a2)
+        cls.c5 = cls._customer("Western Tools Co", user=cls.salesman_b)
+        cards = {
+            cls.c1: ("a", "growth", "high", past, 1200.0),
+            cls.c2: ("b", "maturity", "low", future, 0.0),
+            cls.c3: ("c", "churned", "medium", past, 0.0),
+            cls.c4: ("a", "decline", "high", future, 0.0),
+            cls.c5: ("b", "growth", "low", future, 300.0),
+        }
+        for partner, (abc, stage, risk, next_contact, overdue) in cards.items():
+            cls.Partner._retention_sql_set(
+                company,
+                {
+                    "retention_abc_class": abc,
+                    "retention_lifecycle_stage": stage,
+                    "retention_risk_level": risk,
+                    "retention_risk_score": {"high": 80, "medium": 50, "low": 10}[risk],
+                    "retention_next_contact_date": next_contact,
+                    "retention_overdue_amount": overdue,
+                    "retention_revenue_window": {"a": 8000.0, "b": 1500.0, "c": 500.0}[abc],
+                },
+                partner.ids,
+            )
+
+    def _in_june(self, when, method, records):
+        with freeze_time(when):
+            return method(records)
+
+    def _build_activity(self):
+        """Plans, checks and reviews of salesman A in and around June 2026."""
+        plan = self._plan(date_start="2026-06-01", date_end="2026-12-31")
+        self._in_june("2026-06-10", lambda p: p.with_user(self.salesman_a).action_submit(), plan)
+        self._in_june("2026-06-12", lambda p: p.with_user(self.supervisor_a).action_approve(), plan)
+        self._in_june("2026-06-25", lambda p: p.with_user(self.salesman_a).action_done(), plan)
+        early = self._plan(partner_id=self.c2.id, date_start="2026-01-01", date_end="2026-05-31")
+        self._in_june("2026-05-20", lambda p: p.with_user(self.salesman_a).action_submit(), early)
+        self._in_june("2026-06-02", lambda p: p.with_user(self.supervisor_a).action_approve(), early)
+
+        def check(user, partner, when, done=True, **expenses):
+            record = self.Check.with_user(user).create(
+                {"partner_id": partner.id, "action_datetime": when, "channel": "visit", **expenses}
+            )
+            if done:
+                record.action_done()
+            return record
+
+        check(
+            self.salesman_a,
+            self.c1,
+            datetime(2026, 6, 15, 9),
+            expense_travel=100,
+            expense_entertainment=250,
+            expense_other=50,
+        )
+        check(self.salesman_a, self.c2, datetime(2026, 6, 16, 9), done=False, expense_travel=999)
+        check(self.salesman_a, self.c2, datetime(2026, 7, 5, 9), expense_travel=777)
+        check(self.salesman_b, self.c5, datetime(2026, 6, 20, 9), expense_travel=70)
+        reviews = self.Review.with_user(self.supervisor_a)
+        reviews.create({"salesperson_id": self.salesman_a.id, "week": "2026-06-24", "partner_ids": self.c1.ids})
+        reviews.create({"salesperson_id": self.salesman_a.id, "week": "2026-06-08", "comment": "Fill the phones"})
+        reviews.create({"salesperson_id": self.salesman_a2.id, "week": "2026-05-25"})
+
+    def _june(self, user, **vals):
+        return self.Wizard.with_user(user).create({"date_from": "2026-06-01", "date_to": "2026-06-30", **vals})
+
+    def test_scorecard_figures(self):
+        self._build_activity()
+        rows = {row["salesperson"]: row for row in self._june(self.supervisor_a)._scorecard_rows()}
+        self.assertEqual(set(rows), {self.salesman_a, self.salesman_a2})
+        expected_a = {
+            "customer_count": 3,
+            "class_a": 1,
+            "class_b": 1,
+            "class_c": 1,
+            "stage_acquisition": 0,
+            "stage_growth": 1,
+            "stage_maturity": 1,
+            "stage_decline": 0,
+            "stage_churned": 1,
+            "at_risk": 1,
+            "contact_overdue": 2,
+            "plans_submitted": 1,  # the other one was submitted in May
+            "plans_approved": 2,
+            "plans_done": 1,
+            "checks_done": 1,  # a planned check and a July check do not count
+            "expense_travel": 100.0,
+            "expense_entertainment": 250.0,
+            "expense_other": 50.0,
+            "expense_total": 400.0,
+            # c1: phone, email, street and its contact = 4 of 21 items = 19.0 %; c2 and c3: 0 %
+            "completeness": 6.3,
+            "reviews_received": 2,
+        }
+        self.assertEqual({key: rows[self.salesman_a][key] for key in expected_a}, expected_a)
+        self.assertEqual(
+            (
+                rows[self.salesman_a2]["customer_count"],
+                rows[self.salesman_a2]["at_risk"],
+                rows[self.salesman_a2]["reviews_received"],
+            ),
+            (1, 1, 0),
+        )
+        self.assertEqual(self.c1.retention_completeness, 19.0)
+        # one grouped query whatever the number of customers and events, after the user's record rules (5 once the
+        # caches are cleared) and the wizard's values (1)
+        wizard = self._june(self.supervisor_a)
+        wizard._scorecard_rows()
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=7):
+            wizard._scorecard_rows()
+        # the manager sees both teams; the West salesman only himself
+        everyone = {row["salesperson"] for row in self._june(self.manager)._scorecard_rows()}
+        self.assertLessEqual({self.salesman_a, self.salesman_a2, self.salesman_b}, everyone)
+        west = self._june(self.salesman_b)._scorecard_rows()
+        self.assertEqual(
+            [(row["salesperson"], row["checks_done"], row["expense_travel"]) for row in west],
+            [(self.salesman_b, 1, 70.0)],
+        )
+
+    def test_pareto_lifecycle_and_evaluations(self):
+        rows = self._june(self.supervisor_a)._pareto_rows()
+        # team East: A = c1 + c4 (16,000), B = c2 (1,500), C = c3 (500) of 18,000
+        self.assertEqual(
+            [(row["customers"], row["revenue"], row["revenue_share"], row["cumulative_revenue_share"]) for row in rows],
+            [(2, 16000.0, 88.89, 88.89), (1, 1500.0, 8.33, 97.22), (1, 500.0, 2.78, 100.0)],
+        )
+        self.assertEqual([row["cumulative_customer_share"] for row in rows], [50.0, 75.0, 100.0])
+        funnel = dict(
+            self.env["retention.report.customer"]
+            .with_user(self.supervisor_a)
+            ._read_group([("lifecycle_stage", "!=", False)], ["lifecycle_stage"], ["customer_count:sum"])
+        )
+        self.assertEqual(funnel, {"growth": 1, "maturity": 1, "churned": 1, "decline": 1})
+        # churn and win-back from the class history
+        History = self.env["retention.class.history"]
+        History.create(
+            [
+                {
+                    "partner_id": self.c3.id,
+                    "company_id": self.env.company.id,
+                    "kind": "stage",
+                    "old_value": "decline",
+                    "new_value": "churned",
+                    "is_churn": True,
+                    "date": "2026-03-01 00:00:00",
+                },
+                {
+                    "partner_id": self.c1.id,
+                    "company_id": self.env.company.id,
+                    "kind": "stage",
+                    "old_value": "churned",
+                    "new_value": "growth",
+                    "is_win_back": True,
+                    "date": "2026-05-01 00:00:00",
+                },
+                {
+                    "partner_id": self.c5.id,
+                    "company_id": self.env.company.id,
+                    "kind": "stage",
+                    "old_value": "maturity",
+                    "new_value": "churned",
+                    "is_churn": True,
+                    "date": "2026-05-01 00:00:00",
+                },
+            ]
+        )
+        moves = (
+            self.env["retention.report.lifecycle"]
+            .with_user(self.supervisor_a)
+            ._read_group([], ["date:month"], ["churns:sum", "win_backs:sum"])
+        )
+        self.assertEqual([(month.month, churns, wins) for month, churns, wins in moves], [(3, 1, 0), (5, 0, 1)])
+        # evaluations: effect is the mean of awareness, satisfaction and loyalty
+        plan = self._plan(date_start="2026-06-01", date_end="2026-12-31")
+        plan.with_user(self.salesman_a).action_submit()
+        plan.with_user(self.supervisor_a).action_approve()
+        plan.with_user(self.salesman_a).action_done()
+        plan.with_user(self.supervisor_a).write(
+            {
+                "score_strategy": "4",
+                "score_execution": "3",
+                "score_awareness": "5",
+                "score_satisfaction": "4",
+                "score_loyalty": "3",
+                "evaluation_comment": "Good follow-up",
+            }
+        )
+        evaluation = (
+            self.env["retention.report.care.plan"].with_user(self.supervisor_a).search([("plan_id", "=", plan.id)])
+        )
+        self.assertEqual((evaluation.score_effect, evaluation.score_overall), (4.0, 3.67))
+        self.assertFalse(self.env["retention.report.care.plan"].with_user(self.salesman_b).search([]))
+
+    def test_weekly_review(self):
+        Status = self.env["retention.review.status"]
+        with freeze_time("2026-06-24"):
+            todo = Status.with_user(self.supervisor_a).search([("reviewed_this_week", "=", False)])
+            self.assertEqual(todo.salesperson_id, self.salesman_a | self.salesman_a2)
+            action = todo.filtered(lambda s: s.salesperson_id == self.salesman_a).action_review()
+            self.assertEqual(set(action["context"]["default_partner_ids"]), {self.c1.id, self.c2.id, self.c3.id})
+            review = self.Review.with_user(self.supervisor_a).create(
+                {"salesperson_id": self.salesman_a.id, "partner_ids": self.c1.ids, "comment": "Call Lost Trading"}
+            )
+            self.assertEqual(
+                (review.week, review.supervisor_id, review.customer_count), (date(2026, 6, 22), self.supervisor_a, 1)
+            )
+            self.assertIn(self.salesman_a.partner_id, review.message_partner_ids)
+            todo = Status.with_user(self.supervisor_a).search([("reviewed_this_week", "=", False)])
+            self.assertEqual(todo.salesperson_id, self.salesman_a2)
+            self.assertTrue(
+                Status.with_user(self.supervisor_a)
+                .search([("salesperson_id", "=", self.salesman_a.id)])
+                .reviewed_this_week
+            )
+            # one review per salesperson and week; the West supervisor may not review the East
+            with self.assertRaisesRegex(ValidationError, "already been reviewed"):
+                self.Review.with_user(self.supervisor_a).create({"salesperson_id": self.salesman_a.id})
+            with self.assertRaisesRegex(ValidationError, "does not lead the sales team"):
+                self.Review.with_user(self.supervisor_b).create({"salesperson_id": self.salesman_a2.id})
+            with self.assertRaisesRegex(ValidationError, "are not customers of"):
+                self.Review.with_user(self.supervisor_a).create(
+                    {"salesperson_id": self.salesman_a2.id, "partner_ids": self.c1.ids}
+                )
+            with self.assertRaisesRegex(AccessError, ""):
+                self.Review.with_user(self.salesman_a).create({"salesperson_id": self.salesman_a2.id})
+            # the salesperson reads their review but cannot change it; others do not see it
+            self.assertEqual(review.with_user(self.salesman_a).comment, "Call Lost Trading")
+            with self.assertRaisesRegex(AccessError, ""):
+                review.with_user(self.salesman_a).write({"comment": "All fine"})
+            with self.assertRaisesRegex(AccessError, ""):
+                review.with_user(self.salesman_b).read(["comment"])
+            with self.assertRaisesRegex(AccessError, ""):
+                review.with_user(self.supervisor_b).read(["comment"])
+            self.assertEqual(Status.with_user(self.salesman_b).search([]).salesperson_id, self.salesman_b)
+
+    def test_excel_exports(self):
+        self._build_activity()
+        wizard = self._june(self.supervisor_a, report="scorecard")
+        action = wizard.action_export_xlsx()
+        self.assertIn(f"/web/content/retention.report.wizard/{wizard.id}/file/", action["url"])
+        sheet = self._workbook(wizard).active
+        self.assertEqual(sheet.freeze_panes, "A4")
+        self.assertEqual(sheet["A3"].value, "Account Manager")
+        header = [cell.value for cell in sheet[3]]
+        names = [sheet.cell(row, 1).value for row in range(4, sheet.max_row + 1)]
+        self.assertEqual(names, [self.salesman_a.name, self.salesman_a2.name, "Total"])
+        total_row = sheet.max_row
+        self.assertEqual(sheet.cell(total_row, header.index("Customers") + 1).value, 4)
+        self.assertEqual(sheet.cell(total_row, header.index("Total Expenses") + 1).value, 400)
+        self.assertEqual(sheet.cell(4, header.index("Total Expenses") + 1).number_format, "#,##0.00")
+
+        pareto = self._workbook(self._export(self.supervisor_a, "pareto")).active
+        self.assertEqual([pareto.cell(row, 2).value for row in range(4, 8)], [2, 1, 1, 4])
+        self.assertAlmostEqual(pareto.cell(7, 6).value, 100.0, places=1)
+
+        risk = self._workbook(self._export(self.supervisor_a, "risk")).active
+        self.assertEqual(
+            [risk.cell(row, 1).value for row in range(4, risk.max_row)], [self.c1.name, self.c4.name, self.c3.name]
+        )
+        self.assertIn("Key Account", risk.cell(4, 1).value)
+
+        receivables = self._workbook(self._export(self.supervisor_a, "receivables"))
+        by_customer, by_manager = receivables.worksheets
+        self.assertEqual((by_customer.cell(4, 1).value, by_customer.cell(4, 4).value), (self.c1.name, 1200))
+        self.assertEqual([by_manager.cell(4, col).value for col in (1, 2, 3)], [self.salesman_a.name, 1, 1200])
+
+    def _export(self, user, report):
+        wizard = self._june(user, report=report)
+        wizard.action_export_xlsx()
+        return wizard
+
+    def _workbook(self, wizard):
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file)), data_only=True)
+
+    def test_no_other_team_data_through_any_report(self):
+        self._build_activity()
+        east = {self.c1, self.c2, self.c3, self.c4}
+        for report in ("scorecard", "pareto", "risk", "receivables"):
+            wizard = self._export(self.salesman_b, report)
+            cells = {
+                str(cell.value)
+                for sheet in self._workbook(wizard).worksheets
+                for row in sheet.iter_rows()
+                for cell in row
+                if cell.value is not None
+            }
+            for name in [partner.name for partner in east] + [self.salesman_a.name, self.salesman_a2.name]:
+                self.assertNotIn(name, cells, report)
+        for model in (
+            "retention.report.customer",
+            "retention.report.scorecard",
+            "retention.report.lifecycle",
+            "retention.report.care.plan",
+            "retention.review.status",
+        ):
+            rows = self.env[model].with_user(self.salesman_b).search([])
+            self.assertFalse(rows.filtered(lambda row: row.salesperson_id != self.salesman_b), model)
+            self.assertFalse(
+                self.env[model].with_user(self.salesman_b).search_count([("salesperson_id", "=", self.salesman_a.id)]),
+                model,
+            )
+        # PDFs check access before rendering
+        plan = self.Plan.search([("partner_id", "=", self.c1.id)])
+        Report = self.env["ir.actions.report"]
+        with self.assertRaisesRegex(AccessError, ""):
+            Report.with_user(self.salesman_b)._render_qweb_html("customer_retention.report_care_plan", plan.ids)
+        check = self.Check.search([("partner_id", "=", self.c1.id)])
+        with self.assertRaisesRegex(AccessError, ""):
+            Report.with_user(self.salesman_b)._render_qweb_html("customer_retention.report_action_check", check.ids)
+        # someone else's export wizard (and its file) is out of reach
+        wizard = self._export(self.supervisor_a, "risk")
+        with self.assertRaisesRegex(AccessError, ""):
+            wizard.with_user(self.salesman_b).read(["file"])
+
+    def test_printed_documents(self):
+        self._build_activity()
+        plan = self.Plan.search([("partner_id", "=", self.c1.id)])
+        Report = self.env["ir.actions.report"].with_user(self.supervisor_a)
+        html = Report._render_qweb_html("customer_retention.report_care_plan", plan.ids)[0].decode()
+        for text in (
+            "Customer Care Plan",
+            plan.name,
+            "Key Account Co",
+            "Biggest customer in the East",
+            "Competitor offers 10 % less",
+            "Visit the chairman",
+            "Mr. Li",
+            "(3) Relationship Action Plan",
+        ):
+            self.assertIn(text, html)
+        check = self.Check.search([("partner_id", "=", self.c1.id)])
+        html = Report._render_qweb_html("customer_retention.report_action_check", check.ids)[0].decode()
+        self.assertIn("Customer Care Action Check", html)
+        self.assertIn("400.00", html)
+        wizard = self._june(self.supervisor_a)
+        html = Report._render_qweb_html("customer_retention.report_scorecard", wizard.ids)[0].decode()
+        self.assertIn(self.salesman_a.name, html)
+        self.assertNotIn(self.salesman_b.name, html)
+        # the supervisor reads the plan in Chinese when that is their language
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.supervisor_a.lang = "zh_CN"
+        html = Report.with_context(lang="zh_CN")._render_qweb_html("customer_retention.report_care_plan", plan.ids)[0]
+        self.assertIn("客户关怀计划", html.decode())
+
+
+@tagged("post_install", "-at_install")
+class TestReportPdf(CareCommon, HttpCase):
+    """Real PDF documents: wkhtmltopdf fetches the report's assets from the test server (an HttpCase shares its
+    transaction with the server, a TransactionCase would leave wkhtmltopdf waiting on its locks)."""
+
+    @mute_logger("odoo.addons.base.models.ir_actions_report")  # Debian's wkhtmltopdf warns it is unpatched
+    def test_pdf_documents(self):
+        plan = self._plan(date_start="2026-06-01", date_end="2026-12-31")
+        wizard = (
+            self.env["retention.report.wizard"]
+            .with_user(self.supervisor_a)
+            .create({"date_from": "2026-06-01", "date_to": "2026-06-30"})
+        )
+        Report = self.env["ir.actions.report"].with_user(self.supervisor_a)
+        pdf, kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            "customer_retention.report_care_plan", plan.ids
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"), pdf[:20])
+        self.assertGreater(len(pdf), 5000)
+        pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            "customer_retention.report_scorecard", wizard.ids
+        )
+        self.assertTrue(pdf.startswith(b"%PDF"))
