@@ -156,6 +156,12 @@ class ResCompany(models.Model):
             if not 0 <= company.retention_overlap_days <= 90:
                 raise ValidationError(self.env._("The overlapping service window must be between 0 and 90 days."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env["res.partner"]._retention_create_card_indexes(companies)
+        return companies
+
     def _retention_risk_rules(self):
         self.ensure_one()
         return RiskRules(

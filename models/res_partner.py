@@ -1,8 +1,11 @@
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index, make_index_name
 
 from . import scoring
 from .card_completeness import completeness_sql
@@ -68,26 +71,37 @@ MANUAL_FIELDS = (
 )
 
 
+# Company-dependent card fields are JSONB columns keyed by company. Odoo would give each an "IS NOT NULL" index:
+# 34 indexes that every recompute UPDATE must maintain and no list uses. The card is filtered and grouped by
+# these instead, one expression index per company on exactly what Odoo's domain compiles to.
+INDEXED_CARD_FIELDS = ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level")
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # --- metrics (computed by retention.recompute, never typed) -------------------------------------
     retention_currency_id = fields.Many2one("res.currency", compute="_compute_retention_currency_id")
-    retention_first_order_date = fields.Date(string="First Order Date", company_dependent=True, readonly=True)
-    retention_last_order_date = fields.Date(string="Last Order Date", company_dependent=True, readonly=True)
-    retention_order_count = fields.Integer(string="Order Count", company_dependent=True, readonly=True)
+    retention_first_order_date = fields.Date(
+        string="First Order Date", company_dependent=True, index=False, readonly=True
+    )
+    retention_last_order_date = fields.Date(
+        string="Last Order Date", company_dependent=True, index=False, readonly=True
+    )
+    retention_order_count = fields.Integer(string="Order Count", company_dependent=True, index=False, readonly=True)
     retention_revenue_total = fields.Float(
-        string="Lifetime Revenue", company_dependent=True, readonly=True, digits="Account"
+        string="Lifetime Revenue", company_dependent=True, index=False, readonly=True, digits="Account"
     )
     retention_revenue_12m = fields.Float(
-        string="Revenue Last 12 Months", company_dependent=True, readonly=True, digits="Account"
+        string="Revenue Last 12 Months", company_dependent=True, index=False, readonly=True, digits="Account"
     )
     retention_revenue_prev_12m = fields.Float(
-        string="Revenue Previous 12 Months", company_dependent=True, readonly=True, digits="Account"
+        string="Revenue Previous 12 Months", company_dependent=True, index=False, readonly=True, digits="Account"
     )
     retention_revenue_window = fields.Float(
         string="Revenue in ABC Window",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits="Account",
         help="Revenue of the ABC window (Settings) that ranks the customer.",
@@ -98,26 +112,34 @@ class ResPartner(models.Model):
         help="Last 12 months against the 12 months before.",
     )
     retention_last_contact_date = fields.Date(
-        string="Last Contact Date", company_dependent=True, readonly=True, help="Date of the last done action check."
+        string="Last Contact Date",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="Date of the last done action check.",
     )
     retention_next_contact_date = fields.Date(
         string="Next Contact Due",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Last contact (or last order) plus the contact cadence of the customer's class and tier.",
     )
     retention_overdue_amount = fields.Float(
         string="Overdue Receivables",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits="Account",
         help="Posted customer invoices past their due date and not paid, in company currency.",
     )
-    retention_risk_score = fields.Integer(string="Risk Score", company_dependent=True, readonly=True)
-    retention_risk_level = fields.Selection(RISK_SELECTION, string="Risk Level", company_dependent=True, readonly=True)
-    retention_risk_reasons = fields.Text(string="Why This Risk", company_dependent=True, readonly=True)
+    retention_risk_score = fields.Integer(string="Risk Score", company_dependent=True, index=False, readonly=True)
+    retention_risk_level = fields.Selection(
+        RISK_SELECTION, string="Risk Level", company_dependent=True, index=False, readonly=True
+    )
+    retention_risk_reasons = fields.Text(string="Why This Risk", company_dependent=True, index=False, readonly=True)
     retention_avg_order_interval = fields.Float(
-        string="Average Order Interval (days)", company_dependent=True, readonly=True, digits=(16, 1)
+        string="Average Order Interval (days)", company_dependent=True, index=False, readonly=True, digits=(16, 1)
     )
 
     # --- automatic classes, with manual override ----------------------------------------------------
@@ -125,36 +147,45 @@ class ResPartner(models.Model):
         ABC_SELECTION,
         string="ABC Class",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Customers ranked by revenue in the ABC window: A until the A cut-off of the cumulative revenue, "
         "B until the B cut-off, C for the rest. A manual override wins until it is cleared.",
     )
     retention_abc_class_auto = fields.Selection(
-        ABC_SELECTION, string="Computed ABC Class", company_dependent=True, readonly=True
+        ABC_SELECTION, string="Computed ABC Class", company_dependent=True, index=False, readonly=True
     )
-    retention_abc_override = fields.Selection(ABC_SELECTION, string="ABC Class Override", company_dependent=True)
-    retention_abc_override_reason = fields.Char(string="ABC Override Reason", company_dependent=True)
+    retention_abc_override = fields.Selection(
+        ABC_SELECTION, string="ABC Class Override", company_dependent=True, index=False
+    )
+    retention_abc_override_reason = fields.Char(string="ABC Override Reason", company_dependent=True, index=False)
     retention_lifecycle_stage = fields.Selection(
         STAGE_SELECTION,
         string="Lifecycle Stage",
         company_dependent=True,
+        index=False,
         readonly=True,
         group_expand="_group_expand_retention_stage",
     )
     retention_lifecycle_stage_auto = fields.Selection(
-        STAGE_SELECTION, string="Computed Lifecycle Stage", company_dependent=True, readonly=True
+        STAGE_SELECTION, string="Computed Lifecycle Stage", company_dependent=True, index=False, readonly=True
     )
     retention_stage_override = fields.Selection(
-        STAGE_SELECTION, string="Lifecycle Stage Override", company_dependent=True
+        STAGE_SELECTION, string="Lifecycle Stage Override", company_dependent=True, index=False
     )
-    retention_stage_override_reason = fields.Char(string="Stage Override Reason", company_dependent=True)
+    retention_stage_override_reason = fields.Char(string="Stage Override Reason", company_dependent=True, index=False)
     retention_stage_date = fields.Date(
-        string="In Stage Since", company_dependent=True, readonly=True, help="Date the customer entered its stage."
+        string="In Stage Since",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="Date the customer entered its stage.",
     )
     retention_time_class = fields.Selection(
         [("potential", "Potential"), ("prospect", "Prospect"), ("new", "New Customer"), ("old", "Old Customer")],
         string="Time Class",
         company_dependent=True,
+        index=False,
         readonly=True,
     )
 
@@ -168,12 +199,14 @@ class ResPartner(models.Model):
         ],
         string="Closeness Tier",
         company_dependent=True,
+        index=False,
         tracking=True,
     )
     retention_value_type = fields.Selection(
         [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
         string="Value Type",
         company_dependent=True,
+        index=False,
         tracking=True,
     )
     retention_value_type_suggested = fields.Selection(
@@ -184,6 +217,7 @@ class ResPartner(models.Model):
     retention_key_influence = fields.Boolean(
         string="Key Influence",
         company_dependent=True,
+        index=False,
         tracking=True,
         help="Small volume but large influence (reference customer, industry leader, opinion maker).",
     )
@@ -196,6 +230,7 @@ class ResPartner(models.Model):
         ],
         string="Personality",
         company_dependent=True,
+        index=False,
         tracking=True,
     )
     retention_personality_strategy = fields.Text(
@@ -205,18 +240,21 @@ class ResPartner(models.Model):
         [("trust", "Trust"), ("value", "Value"), ("emotion", "Emotion"), ("vision", "Vision")],
         string="Relationship Level",
         company_dependent=True,
+        index=False,
         tracking=True,
     )
     retention_product_attitude = fields.Selection(
         [("loyal", "Loyal Customer"), ("switcher", "Brand Switcher"), ("no_loyalty", "No Brand Loyalty")],
         string="Product Attitude",
         company_dependent=True,
+        index=False,
         tracking=True,
     )
     retention_satisfaction = fields.Selection(
         SATISFACTION_SELECTION,
         string="Satisfaction",
         company_dependent=True,
+        index=False,
         tracking=True,
     )
 
@@ -225,6 +263,7 @@ class ResPartner(models.Model):
         [("apostle", "Apostle"), ("prisoner", "Prisoner"), ("witch", "Witch"), ("flea", "Flea")],
         string="Loyalty Quadrant",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Apostle: loyal and satisfied; prisoner: loyal, not satisfied; witch: neither; flea: satisfied, "
         "never loyal. From the satisfaction (4 or 5 is satisfied) and repeat purchases.",
@@ -233,12 +272,15 @@ class ResPartner(models.Model):
         [("satisfied", "Satisfied"), ("loyal", "Loyal"), ("advocate", "Advocate")],
         string="Advocacy",
         company_dependent=True,
+        index=False,
         readonly=True,
     )
     retention_referred_by_id = fields.Many2one(
         "res.partner", string="Referred By", index="btree_not_null", help="Customer who brought this customer."
     )
-    retention_referral_count = fields.Integer(string="Customers Referred", company_dependent=True, readonly=True)
+    retention_referral_count = fields.Integer(
+        string="Customers Referred", company_dependent=True, index=False, readonly=True
+    )
     retention_history_ids = fields.One2many("retention.class.history", "partner_id", string="Class History")
 
     # --- confidential profile and account manager (DOMAIN §2, §3) -----------------------------------
@@ -268,6 +310,29 @@ class ResPartner(models.Model):
         search="_search_retention_is_orphan",
         help="A customer with orders whose account manager left (archived user) or who has none.",
     )
+
+    def init(self):
+        result = super().init()
+        # indexes of earlier versions (Odoo's default for company-dependent fields), now index=False
+        for name, field in self._fields.items():
+            if name.startswith("retention_") and field.company_dependent and not field.index:
+                self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(make_index_name(self._table, name))))
+        self._retention_create_card_indexes(self.env["res.company"].sudo().search([]))  # pylint: disable=no-search-all
+        return result
+
+    @api.model
+    def _retention_create_card_indexes(self, companies):
+        """One expression index per company and filtered card field, matching Odoo's compiled domain
+        ``(col -> '<company id>' ->> 0)::<type>`` so that filters and group-bys on the card read a few rows."""
+        for company in companies:
+            for fname in INDEXED_CARD_FIELDS:
+                column_type = self._fields[fname]._column_type[1]
+                create_index(
+                    self.env.cr,
+                    f"res_partner__{fname}_company_{int(company.id)}_index",
+                    self._table,
+                    [f"((({fname} -> '{int(company.id)}') ->> 0)::{column_type})"],
+                )
 
     @api.model
     def _commercial_fields(self):
@@ -446,28 +511,45 @@ class ResPartner(models.Model):
         self.invalidate_model(list(values))
 
     @api.model
-    def _retention_sql_set_rows(self, company, fname, values):
-        """Set a company-dependent card field to a value per commercial partner (and its contacts), in one
-        UPDATE from arrays: ``values`` is {commercial partner id: value}."""
-        if not values:
+    def _retention_sql_patch(self, company, patches):
+        """Set company-dependent card fields per commercial partner (and its contacts) in one UPDATE:
+        ``patches`` is {commercial partner id: {field name: new value}}. Each row is written once whatever
+        the number of fields that change, so a first run does not leave a dead tuple per field and row."""
+        if not patches:
             return
-        self.flush_model([fname, "commercial_partner_id"])
-        ids = list(values)
-        sql_type = {"float": "numeric", "text": "text", "integer": "int4"}[self._fields[fname].type]
+        fnames = sorted({fname for patch in patches.values() for fname in patch})
+        self.flush_model([*fnames, "commercial_partner_id"])
+
+        def to_json(fname, value):
+            if value is False or value is None:
+                return None
+            return fields.Date.to_string(value) if self._fields[fname].type == "date" else value
+
+        document = {
+            str(pid): {fname: to_json(fname, value) for fname, value in patch.items()} for pid, patch in patches.items()
+        }
+        key = str(company.id)
         self.env.execute_query(
             SQL(
-                """UPDATE res_partner p
-                      SET %(col)s = COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, v.value)
-                     FROM unnest(%(ids)s::int[], %(values)s::%(type)s[]) AS v(id, value)
-                    WHERE p.commercial_partner_id = v.id""",
-                col=SQL.identifier(fname),
-                key=str(company.id),
-                ids=ids,
-                values=[None if values[pid] is False or values[pid] is None else values[pid] for pid in ids],
-                type=SQL(sql_type),
+                """UPDATE res_partner p SET %(assignments)s
+                     FROM jsonb_each(%(document)s::jsonb) AS v(id, patch)
+                    WHERE p.commercial_partner_id = v.id::int""",
+                assignments=SQL(", ").join(
+                    SQL(
+                        """%(col)s = CASE WHEN v.patch ? %(fname)s
+                                     THEN COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text,
+                                                                                                v.patch -> %(fname)s)
+                                     ELSE p.%(col)s END""",
+                        col=SQL.identifier(fname),
+                        fname=fname,
+                        key=key,
+                    )
+                    for fname in fnames
+                ),
+                document=json.dumps(document),
             )
         )
-        self.invalidate_model([fname])
+        self.invalidate_model(fnames)
 
     def _retention_warn_high_risk(self, company):
         """Customers whose risk just became high: one activity for the account manager (not while one is

@@ -14,6 +14,8 @@ _logger = logging.getLogger(__name__)
 
 # partners per UPDATE statement: bounds statement size and lock time on very large databases
 WRITE_BATCH = 20000
+# customers changed in one run from which the partner table's statistics are refreshed at once
+ANALYZE_AFTER = 10000
 
 METRIC_COLUMNS = (
     ("retention_first_order_date", "first_order"),
@@ -26,8 +28,9 @@ METRIC_COLUMNS = (
     ("retention_avg_order_interval", "avg_interval"),
 )
 
-# class fields written grouped by value: partner field -> key of the computed row
-CLASS_FIELDS = (
+# card fields the rules compute: partner field -> key of the computed row. Only what changed is written, each
+# partner in one row of one UPDATE per batch (``res.partner._retention_sql_patch``).
+RULE_FIELDS = (
     ("retention_abc_class_auto", "abc_auto"),
     ("retention_abc_class", "abc"),
     ("retention_lifecycle_stage_auto", "stage_auto"),
@@ -40,10 +43,6 @@ CLASS_FIELDS = (
     ("retention_risk_score", "risk_score"),
     ("retention_risk_level", "risk_level"),
     ("retention_next_contact_date", "next_contact"),
-)
-
-# fields whose values differ from partner to partner: one UPDATE … FROM unnest() each
-ROW_FIELDS = (
     ("retention_risk_reasons", "risk_reasons"),
     ("retention_overdue_amount", "overdue_amount"),
 )
@@ -64,8 +63,9 @@ class RetentionRecompute(models.AbstractModel):
     1. one grouped scan of the revenue source (orders or invoices) into a temporary table, with a window
        function for the ABC cumulative share;
     2. one UPDATE of the metrics from that table (only rows that changed);
-    3. one SELECT of what the rules need, the pure rules of ``scoring`` in Python, and one UPDATE per field
-       and value for the classes; history and chatter for class and stage changes in one INSERT each.
+    3. one SELECT of what the rules need, the pure rules of ``scoring`` in Python, and one UPDATE of what
+       changed (each partner's row written once, 20,000 partners per statement); history and chatter for
+       class and stage changes in one INSERT each.
     The number of queries does not depend on the number of partners.
     """
 
@@ -248,7 +248,7 @@ class RetentionRecompute(models.AbstractModel):
         key = str(company.id)
         old_cols = SQL(", ").join(
             SQL("p.%s ->> %s AS %s", SQL.identifier(col), key, SQL.identifier("old_" + name))
-            for col, name in (*CLASS_FIELDS, *ROW_FIELDS, *INPUT_FIELDS)
+            for col, name in (*RULE_FIELDS, *INPUT_FIELDS)
         )
         return self.env.execute_query_dict(
             SQL(
@@ -433,19 +433,15 @@ class RetentionRecompute(models.AbstractModel):
             "explain": self._retention_explainer(company),
         }
 
-        groups = {name: {} for _field, name in CLASS_FIELDS}  # name -> {new value: [partner ids]}
-        row_values = {name: {} for _field, name in ROW_FIELDS}  # name -> {partner id: new value}
+        field_of = {name: fname for fname, name in RULE_FIELDS}
+        patches = {}  # partner id -> {field: new value}, only what changed
         changes = []
         rising = []  # partners whose risk became high
         for row in rows:
             new = self._retention_classify(row, company, rules, today, context)
-            for name, value in new.items():
-                if value == self._old_value(row, name):
-                    continue
-                if name in row_values:
-                    row_values[name][row["id"]] = value
-                else:
-                    groups[name].setdefault(value, []).append(row["id"])
+            patch = {field_of[name]: value for name, value in new.items() if value != self._old_value(row, name)}
+            if patch:
+                patches[row["id"]] = patch
             for kind, name in (("abc", "abc"), ("stage", "stage"), ("risk", "risk_level")):
                 old = self._old_value(row, name)
                 if new[name] != old:
@@ -461,12 +457,12 @@ class RetentionRecompute(models.AbstractModel):
                     )
                     if kind == "risk" and new[name] == "high":
                         rising.append(row["id"])
-        for fname, name in CLASS_FIELDS:
-            for value, ids in groups[name].items():
-                for start in range(0, len(ids), WRITE_BATCH):
-                    partner_model._retention_sql_set(company, {fname: value}, ids[start : start + WRITE_BATCH])
-        for fname, name in ROW_FIELDS:
-            partner_model._retention_sql_set_rows(company, fname, row_values[name])
+        ids = list(patches)
+        for start in range(0, len(ids), WRITE_BATCH):
+            partner_model._retention_sql_patch(company, {pid: patches[pid] for pid in ids[start : start + WRITE_BATCH]})
+        if len(ids) >= ANALYZE_AFTER:
+            # the lists filter on what just changed: give the planner today's distribution, not last night's
+            self.env.execute_query(SQL("ANALYZE res_partner"))
         partner_model.invalidate_model()
         partner_model._retention_log_changes(company, changes)
         partner_model.browse(rising)._retention_warn_high_risk(company)

@@ -1,7 +1,7 @@
 """Pure, ORM-free rules of the customer data card (客户资料卡).
 
 Nothing here touches Odoo: the recompute (``retention.recompute``) feeds these functions plain values read
-with set-based SQL and writes their results grouped by value. Unit-tested on their own in
+with set-based SQL and writes what changed in one set-based UPDATE. Unit-tested on their own in
 ``tests/test_scoring.py``.
 """
 
