@@ -4,7 +4,7 @@ from odoo.tools import SQL
 from .res_partner import ABC_SELECTION, STAGE_SELECTION
 
 # row kinds of the scorecard and the offset of their ids (customer rows keep the customer analysis id)
-KIND_OFFSETS = {"plan_submitted": 1, "plan_approved": 2, "plan_done": 3, "check": 4, "review": 5}
+KIND_OFFSETS = {"customer": 0, "plan_submitted": 1, "plan_approved": 2, "plan_done": 3, "check": 4, "review": 5}
 ID_SPACE = 10**15
 
 # measures of the scorecard: (field, label) in the order of the PDF and Excel scorecard
@@ -101,15 +101,15 @@ class RetentionReportScorecard(models.Model):
     def _query(self):
         measures = [name for name in SCORECARD_MEASURES if name != "completeness"]
 
-        def part(kind_sql, id_sql, date_sql, source, values, where=None):
+        def part(kind, date_sql, source, values, where=None):
             columns = [SQL("%s AS %s", values.get(name, SQL("0")), SQL.identifier(name)) for name in measures]
             return SQL(
                 """SELECT %(id)s AS id, %(kind)s AS kind, %(date)s AS date, src.company_id, src.salesperson_id,
                           src.partner_id, %(abc)s AS abc_class, %(stage)s AS lifecycle_stage,
                           %(completeness)s AS completeness, %(columns)s
                      FROM (%(source)s) src %(where)s""",
-                id=id_sql,
-                kind=kind_sql,
+                id=SQL("%s::bigint * %s + src.id", KIND_OFFSETS[kind], ID_SPACE),
+                kind=SQL("%s", kind),
                 date=date_sql,
                 abc=values.get("abc_class", SQL("NULL::varchar")),
                 stage=values.get("lifecycle_stage", SQL("NULL::varchar")),
@@ -121,8 +121,7 @@ class RetentionReportScorecard(models.Model):
 
         def plan_part(kind, date_column, measure):
             return part(
-                SQL("%s", kind),
-                SQL("%s::bigint * %s + src.id", KIND_OFFSETS[kind], ID_SPACE),
+                kind,
                 SQL.identifier("src", date_column),
                 SQL(
                     "SELECT id, company_id, user_id AS salesperson_id, partner_id, %s FROM retention_care_plan",
@@ -133,8 +132,7 @@ class RetentionReportScorecard(models.Model):
             )
 
         customers = part(
-            SQL("'customer'"),
-            SQL("src.id"),
+            "customer",
             SQL("CURRENT_DATE"),
             SQL("SELECT * FROM retention_report_customer"),
             {
@@ -149,8 +147,7 @@ class RetentionReportScorecard(models.Model):
             },
         )
         checks = part(
-            SQL("'check'"),
-            SQL("%s::bigint * %s + src.id", KIND_OFFSETS["check"], ID_SPACE),
+            "check",
             SQL("src.action_datetime::date"),
             SQL(
                 """SELECT id, company_id, user_id AS salesperson_id, partner_id, action_datetime,
@@ -167,8 +164,7 @@ class RetentionReportScorecard(models.Model):
             },
         )
         reviews = part(
-            SQL("'review'"),
-            SQL("%s::bigint * %s + src.id", KIND_OFFSETS["review"], ID_SPACE),
+            "review",
             SQL("src.week"),
             SQL("SELECT id, company_id, salesperson_id, NULL::int AS partner_id, week FROM retention_card_review"),
             {"reviews_received": SQL("1")},
