@@ -28,6 +28,28 @@ METRIC_COLUMNS = (
     ("retention_avg_order_interval", "avg_interval"),
 )
 
+# how the metrics compare with what the card holds (JSON text)
+METRIC_KINDS = {
+    "first_order": "date",
+    "last_order": "date",
+    "order_count": "int",
+    "revenue_total": "float",
+    "revenue_12m": "float",
+    "revenue_prev_12m": "float",
+    "revenue_window": "float",
+    "avg_interval": "float",
+}
+
+
+def _metric(value, kind):
+    """A metric from the facts (date, int, Decimal) or from the card (text) in one comparable form."""
+    if value is None or value is False:
+        return False
+    if kind == "date":
+        return value if isinstance(value, date) else date.fromisoformat(value)
+    return int(value) if kind == "int" else float(value)
+
+
 # card fields the rules compute: partner field -> key of the computed row. Only what changed is written, each
 # partner in one row of one UPDATE per batch (``res.partner._retention_sql_patch``).
 RULE_FIELDS = (
@@ -62,10 +84,10 @@ class RetentionRecompute(models.AbstractModel):
 
     1. one grouped scan of the revenue source (orders or invoices) into a temporary table, with a window
        function for the ABC cumulative share;
-    2. one UPDATE of the metrics from that table (only rows that changed);
-    3. one SELECT of what the rules need, the pure rules of ``scoring`` in Python, and one UPDATE of what
-       changed (each partner's row written once, 20,000 partners per statement); history and chatter for
-       class and stage changes in one INSERT each.
+    2. one SELECT of the customers with their facts and what their cards hold, the pure rules of ``scoring``
+       in Python, and one UPDATE of what changed, metrics and classes together (each partner's row written
+       once, 20,000 partners per statement);
+    3. history and chatter for class, stage and risk changes in one INSERT each.
     The number of queries does not depend on the number of partners.
     """
 
@@ -209,46 +231,13 @@ class RetentionRecompute(models.AbstractModel):
         self.env.execute_query(SQL("CREATE INDEX ON retention_facts (partner_id)"))
         self.env.execute_query(SQL("ANALYZE retention_facts"))
 
-    # --- step 2: metrics --------------------------------------------------------------------------------
-    def _retention_write_metrics(self, company):
-        key = str(company.id)
-        partner_cols = [SQL.identifier(col) for col, _src in METRIC_COLUMNS]
-        source_cols = [SQL.identifier("m", src) for _col, src in METRIC_COLUMNS]
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE res_partner p SET %(assign)s
-                  FROM (SELECT c.id AS commercial_id, %(facts)s
-                          FROM res_partner c
-                          LEFT JOIN retention_facts f ON f.partner_id = c.id
-                         WHERE c.id = c.commercial_partner_id
-                           AND (f.partner_id IS NOT NULL OR c.retention_order_count ? %(key)s)) m
-                 WHERE p.commercial_partner_id = m.commercial_id
-                   AND (%(old)s) IS DISTINCT FROM (%(new)s)
-                """,
-                assign=SQL(", ").join(
-                    SQL(
-                        "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, %(val)s)",
-                        col=col,
-                        key=key,
-                        val=val,
-                    )
-                    for col, val in zip(partner_cols, source_cols, strict=True)
-                ),
-                key=key,
-                facts=SQL(", ").join(SQL.identifier("f", src) for _col, src in METRIC_COLUMNS),
-                old=SQL(", ").join(SQL("p.%s -> %s", col, key) for col in partner_cols),
-                new=SQL(", ").join(SQL("to_jsonb(%s)", val) for val in source_cols),
-            )
-        )
-
     # --- step 3: classes --------------------------------------------------------------------------------
     def _retention_read_population(self, company, today):
         """Every commercial partner the classes concern, with its facts and its current values."""
         key = str(company.id)
         old_cols = SQL(", ").join(
             SQL("p.%s ->> %s AS %s", SQL.identifier(col), key, SQL.identifier("old_" + name))
-            for col, name in (*RULE_FIELDS, *INPUT_FIELDS)
+            for col, name in (*METRIC_COLUMNS, *RULE_FIELDS, *INPUT_FIELDS)
         )
         return self.env.execute_query_dict(
             SQL(
@@ -268,7 +257,7 @@ class RetentionRecompute(models.AbstractModel):
                      GROUP BY partner_id
                 ),
                 receivables AS (%(receivables)s)
-                SELECT p.id, f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_12m,
+                SELECT p.id, f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total, f.revenue_12m,
                        f.revenue_prev_12m, f.revenue_window, f.cum_before, f.total,
                        q.partner_id IS NOT NULL AS has_quote,
                        COALESCE(r.referral_count, 0) AS referral_count,
@@ -385,6 +374,8 @@ class RetentionRecompute(models.AbstractModel):
     @staticmethod
     def _old_value(row, name):
         value = row["old_" + name]
+        if name in METRIC_KINDS:
+            return _metric(value, METRIC_KINDS[name])
         if name in ("referral_count", "risk_score"):
             return int(value or 0)
         if name == "overdue_amount":
@@ -424,7 +415,6 @@ class RetentionRecompute(models.AbstractModel):
         partner_model = self.env["res.partner"]
         self.env.flush_all()
         self._retention_build_facts(company, today)
-        self._retention_write_metrics(company)
         rows = self._retention_read_population(company, today)
         rules = company._retention_lifecycle_rules()
         context = {
@@ -440,6 +430,10 @@ class RetentionRecompute(models.AbstractModel):
         for row in rows:
             new = self._retention_classify(row, company, rules, today, context)
             patch = {field_of[name]: value for name, value in new.items() if value != self._old_value(row, name)}
+            for fname, name in METRIC_COLUMNS:
+                value = _metric(row[name], METRIC_KINDS[name])
+                if value != self._old_value(row, name):
+                    patch[fname] = value
             if patch:
                 patches[row["id"]] = patch
             for kind, name in (("abc", "abc"), ("stage", "stage"), ("risk", "risk_level")):
