@@ -38,6 +38,9 @@
         "web.assets_backend": [
             "customer_retention/static/src/scss/customer_retention.scss",
         ],
+        "web.assets_tests": [
+            "customer_retention/static/tests/tours/*.js",
+        ],
     },
     "demo": [
         "demo/customer_retention_demo.xml",

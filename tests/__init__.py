@@ -14,5 +14,6 @@ from . import (
     test_risk,
     test_scoring,
     test_settings,
+    test_tours,
     test_translations,
 )

@@ -10,7 +10,7 @@ ODOO_SRC=${ODOO_SRC:-/opt/odoo/src}
 CACHE=${CR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/customer_retention}
 DEMO_DB=${CR_DEMO_DB:-retention_demo}
 HTTP_PORT=${CR_HTTP_PORT:-8069}
-DEBS="libldap2-dev libsasl2-dev libpq-dev wkhtmltopdf postgresql fonts-noto-cjk"
+DEBS="libldap2-dev libsasl2-dev libpq-dev wkhtmltopdf postgresql fonts-noto-cjk chromium"
 
 log() { printf '\033[1m[customer_retention]\033[0m %s\n' "$*" >&2; }
 die() { printf '[customer_retention] ERROR: %s\n' "$*" >&2; exit 1; }

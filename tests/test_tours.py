@@ -1,0 +1,22 @@
+from odoo.tests import HttpCase, tagged
+
+from .common import ProfileCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTours(ProfileCommon, HttpCase):
+    """The main screens in a real browser (headless Chromium), as the users who click them."""
+
+    def test_other_team_sees_a_locked_profile(self):
+        self.start_tour(
+            f"/odoo/action-customer_retention.res_partner_action_retention/{self.customer.id}",
+            "customer_retention_profile_locked",
+            login="ret_sales_b",
+        )
+
+    def test_supervisor_opens_the_scorecard(self):
+        self.start_tour(
+            "/odoo/action-customer_retention.retention_report_scorecard_action",
+            "customer_retention_scorecard",
+            login="ret_sup_a",
+        )
