@@ -20,3 +20,15 @@ class TestTours(ProfileCommon, HttpCase):
             "customer_retention_scorecard",
             login="ret_sup_a",
         )
+
+    def test_supervisor_records_the_weekly_review(self):
+        self.start_tour(
+            "/odoo/action-customer_retention.retention_review_status_action",
+            "customer_retention_weekly_review",
+            login="ret_sup_a",
+        )
+        review = self.env["retention.card.review"].search([("salesperson_id", "=", self.salesman_a.id)])
+        self.assertEqual(
+            (review.supervisor_id, review.partner_ids, review.comment),
+            (self.supervisor_a, self.customer, "Cards checked: call Confidential Trading this week"),
+        )

@@ -31,3 +31,28 @@ registry.category("web_tour.tours").add("customer_retention_scorecard", {
         },
     ],
 });
+
+// A supervisor records this week's review of a salesperson's cards from "Cards to Review This Week": the row
+// turns from red to done.
+registry.category("web_tour.tours").add("customer_retention_weekly_review", {
+    steps: () => [
+        {
+            trigger: ".o_data_row.text-danger:contains('ret_sales_a (') button[name='action_review']",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name='comment'] textarea",
+            run: "edit Cards checked: call Confidential Trading this week",
+        },
+        {
+            trigger: ".modal .o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            trigger: ".o_data_row.text-muted:contains('ret_sales_a (')",
+        },
+    ],
+});
