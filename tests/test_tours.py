@@ -32,3 +32,16 @@ class TestTours(ProfileCommon, HttpCase):
             (review.supervisor_id, review.partner_ids, review.comment),
             (self.supervisor_a, self.customer, "Cards checked: call Confidential Trading this week"),
         )
+
+    def test_salesperson_records_an_action_check(self):
+        self.start_tour(
+            "/odoo/action-customer_retention.retention_action_check_action/new",
+            "customer_retention_action_check",
+            login="ret_sales_a",
+        )
+        check = self.env["retention.action.check"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (check.user_id, check.state, check.content, check.expense_travel),
+            (self.salesman_a, "done", "Renewal confirmed with the chairman", 320.0),
+        )
+        self.assertEqual(self.customer.retention_last_contact_date, check.action_datetime.date())

@@ -56,3 +56,36 @@ registry.category("web_tour.tours").add("customer_retention_weekly_review", {
         },
     ],
 });
+
+// A salesperson records a visit on their customer and marks it done.
+registry.category("web_tour.tours").add("customer_retention_action_check", {
+    steps: () => [
+        {
+            trigger: ".o_field_widget[name='partner_id'] input",
+            run: "edit Confidential Trading",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains('Confidential Trading Co')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='content'] textarea",
+            run: "edit Renewal confirmed with the chairman",
+        },
+        {
+            trigger: ".o_notebook a[name='expenses']",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='expense_travel'] input",
+            run: "edit 320",
+        },
+        {
+            trigger: "button[name='action_done']",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+        },
+    ],
+});
