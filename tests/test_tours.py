@@ -45,3 +45,21 @@ class TestTours(ProfileCommon, HttpCase):
             (self.salesman_a, "done", "Renewal confirmed with the chairman", 320.0),
         )
         self.assertEqual(self.customer.retention_last_contact_date, check.action_datetime.date())
+
+    def test_care_plan_submitted_then_approved(self):
+        self.start_tour(
+            "/odoo/action-customer_retention.retention_care_plan_action/new",
+            "customer_retention_care_plan_submit",
+            login="ret_sales_a",
+        )
+        plan = self.env["retention.care.plan"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (plan.state, plan.user_id, plan.action_ids.name), ("submitted", self.salesman_a, "Visit the chairman")
+        )
+        self.start_tour(
+            f"/odoo/action-customer_retention.retention_care_plan_action/{plan.id}",
+            "customer_retention_care_plan_approve",
+            login="ret_sup_a",
+        )
+        plan.invalidate_recordset()
+        self.assertEqual(plan.state, "approved")

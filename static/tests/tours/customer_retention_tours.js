@@ -89,3 +89,61 @@ registry.category("web_tour.tours").add("customer_retention_action_check", {
         },
     ],
 });
+
+// A salesperson writes a care plan for their customer, with one relationship action, and submits it.
+registry.category("web_tour.tours").add("customer_retention_care_plan_submit", {
+    steps: () => [
+        {
+            trigger: ".o_field_widget[name='partner_id'] input",
+            run: "edit Confidential Trading",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains('Confidential Trading Co')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='date_start'] input",
+            run: "edit 12/01/2026",
+        },
+        {
+            trigger: ".o_field_widget[name='date_end'] input",
+            run: "edit 05/31/2027",
+        },
+        {
+            trigger: ".o_notebook a[name='actions']",
+            run: "click",
+        },
+        {
+            trigger: "div[name='action_ids'] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        {
+            trigger: "div[name='action_ids'] .o_data_row [name='name'] input",
+            run: "edit Visit the chairman",
+        },
+        {
+            trigger: "div[name='action_ids'] .o_data_row [name='date'] input",
+            run: "edit 12/15/2026",
+        },
+        {
+            trigger: "button[name='action_submit']",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Submitted')",
+        },
+    ],
+});
+
+// The supervisor approves it.
+registry.category("web_tour.tours").add("customer_retention_care_plan_approve", {
+    steps: () => [
+        {
+            trigger: "button[name='action_approve']",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Approved')",
+        },
+    ],
+});
