@@ -63,3 +63,16 @@ class TestTours(ProfileCommon, HttpCase):
         )
         plan.invalidate_recordset()
         self.assertEqual(plan.state, "approved")
+
+    def test_salesperson_fills_the_profile(self):
+        fresh = self._customer("Fresh Fittings Co", user=self.salesman_a)
+        self.start_tour(
+            f"/odoo/action-customer_retention.res_partner_action_retention/{fresh.id}",
+            "customer_retention_profile_fill",
+            login="ret_sales_a",
+        )
+        profile = self.env["retention.profile"].search([("partner_id", "=", fresh.id)])
+        self.assertEqual(
+            (profile.basic_traits, profile.taboos),
+            ("General manager, 45, keen angler", "Never seat him facing the door"),
+        )

@@ -147,3 +147,32 @@ registry.category("web_tour.tours").add("customer_retention_care_plan_approve", 
         },
     ],
 });
+
+// A salesperson creates the confidential profile of their customer from its Retention tab and fills it in.
+registry.category("web_tour.tours").add("customer_retention_profile_fill", {
+    steps: () => [
+        {
+            trigger: ".o_form_view .o_notebook a[name='customer_retention']",
+            run: "click",
+        },
+        {
+            trigger: "div[name='retention_profile'] button[name='action_retention_open_profile']",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='basic_traits'] textarea",
+            run: "edit General manager, 45, keen angler",
+        },
+        {
+            trigger: ".o_field_widget[name='taboos'] textarea",
+            run: "edit Never seat him facing the door",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved",
+        },
+    ],
+});
