@@ -8,7 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
 
 from . import scoring
-from .card_completeness import completeness_sql
+from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
 # customers named in one high-risk notice to a supervisor (the rest are counted)
@@ -482,33 +482,8 @@ class ResPartner(models.Model):
     # --- storage glue used by the recompute and the overrides ---------------------------------------
     @api.model
     def _retention_sql_set(self, company, values, commercial_ids):
-        """Set company-dependent card fields to the same ``values`` on commercial partners and their contacts.
-
-        One UPDATE per call whatever the number of partners; callers group partners by value.
-        """
-        if not commercial_ids:
-            return
-        key = str(company.id)
-        assignments = []
-        for fname, raw in values.items():
-            value = fields.Date.to_string(raw) if self._fields[fname].type == "date" and raw else raw
-            assignments.append(
-                SQL(
-                    "%(col)s = COALESCE(%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, %(value)s)",
-                    col=SQL.identifier(fname),
-                    key=key,
-                    value=None if value is False or value is None else value,
-                )
-            )
-        self.flush_model([*values, "commercial_partner_id"])  # a partner created in this transaction too
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET %s WHERE commercial_partner_id = ANY(%s)",
-                SQL(", ").join(assignments),
-                list(commercial_ids),
-            )
-        )
-        self.invalidate_model(list(values))
+        """Set company-dependent card fields to the same ``values`` on commercial partners and their contacts."""
+        self._retention_sql_patch(company, dict.fromkeys(commercial_ids, values))
 
     @api.model
     def _retention_sql_patch(self, company, patches):
@@ -739,6 +714,11 @@ class ResPartner(models.Model):
         self.browse(list(bodies))._message_log_batch(bodies)
 
     # --- who keeps a customer -----------------------------------------------------------------------
+    @api.model
+    def _retention_customers_domain(self, salesperson):
+        """The customers (commercial partners) a salesperson manages."""
+        return [("user_id", "=", salesperson.id), ("parent_id", "=", False)]
+
     def _retention_supervisor(self):
         """The supervisor of the customer: leader of its account manager's sales team."""
         return self.commercial_partner_id.user_id.sale_team_id.user_id
@@ -797,9 +777,9 @@ class ResPartner(models.Model):
     def _compute_retention_completeness(self):
         """One query for all records; whether profile items are filled is not confidential, their content is."""
         commercial_ids = [pid for pid in self.commercial_partner_id.ids if isinstance(pid, int)]
-        self.flush_model()
-        self.env["retention.profile"].flush_model()
-        self.env["retention.key.date"].flush_model()
+        self.flush_model([*COMPLETENESS_COLUMNS, *COMPLETENESS_CLASSES, "parent_id", "active"])
+        self.env["retention.profile"].flush_model(["partner_id", "company_id", *COMPLETENESS_PROFILE])
+        self.env["retention.key.date"].flush_model(["profile_id"])
         rows = (
             self.env.execute_query(
                 SQL(

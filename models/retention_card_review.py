@@ -65,7 +65,7 @@ class RetentionCardReview(models.Model):
     @api.onchange("salesperson_id")
     def _onchange_salesperson_id(self):
         self.partner_ids = (
-            self.env["res.partner"].search([("user_id", "=", self.salesperson_id.id), ("parent_id", "=", False)])
+            self.env["res.partner"].search(self.env["res.partner"]._retention_customers_domain(self.salesperson_id))
             if self.salesperson_id
             else False
         )

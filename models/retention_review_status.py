@@ -75,7 +75,7 @@ class RetentionReviewStatus(models.Model):
             limit=1,
         )
         customers = self.env["res.partner"].search(
-            [("user_id", "=", self.salesperson_id.id), ("parent_id", "=", False)]
+            self.env["res.partner"]._retention_customers_domain(self.salesperson_id)
         )
         return {
             "type": "ir.actions.act_window",
@@ -94,7 +94,7 @@ class RetentionReviewStatus(models.Model):
     def action_open_customers(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_retention.res_partner_action_retention")
-        action["domain"] = [("user_id", "=", self.salesperson_id.id), ("parent_id", "=", False)]
+        action["domain"] = self.env["res.partner"]._retention_customers_domain(self.salesperson_id)
         action["context"] = {}
         action["name"] = self.env._("Customers of %(salesperson)s", salesperson=self.salesperson_id.name)
         return action
