@@ -43,6 +43,9 @@
         ],
     },
     "demo": [
+        "demo/res_users_demo.xml",
+        "demo/res.partner.csv",
+        "demo/sale_order_demo.xml",
         "demo/customer_retention_demo.xml",
     ],
     "application": True,

@@ -6,6 +6,7 @@ from . import (
     test_adoption,
     test_borrowing,
     test_care_plan,
+    test_demo,
     test_lifecycle,
     test_override,
     test_performance,

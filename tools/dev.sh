@@ -139,10 +139,13 @@ cmd_serve() {
     local logf=$REPO/.build/serve-install.log
     if db_exists "$DEMO_DB"; then
         log "upgrading database $DEMO_DB"
-        odoo -d "$DEMO_DB" -u customer_retention --stop-after-init --log-level=warn 2>&1 | tee "$logf"
+        odoo -d "$DEMO_DB" -u customer_retention --load-language=en_US,zh_CN --stop-after-init --log-level=warn 2>&1 |
+            tee "$logf"
     else
         log "creating database $DEMO_DB with demo data"
-        odoo -d "$DEMO_DB" -i customer_retention --stop-after-init --log-level=warn 2>&1 | tee "$logf"
+        # English stays the default language; Chinese (zh_CN) is loaded for every module: the demo users work in it.
+        odoo -d "$DEMO_DB" -i customer_retention --load-language=en_US,zh_CN --stop-after-init --log-level=warn 2>&1 |
+            tee "$logf"
     fi
     # Odoo logs a failed (demo) install and goes on: a half-installed demo is no demo.
     if grep -qE " (ERROR|CRITICAL) |failed to install" "$logf"; then
@@ -163,34 +166,51 @@ cmd_lint() {
     return $rc
 }
 
-cmd_test() {
-    prepare
-    mkdir -p "$REPO/.build"
-    local db=${CR_TEST_DB:-retention_test} logf tags=${CR_TEST_TAGS:-/customer_retention} rc=0
-    logf=$REPO/.build/test.log
+run_tests() {
+    # run_tests DB LOG TAGS [odoo args…]: install the addon in a fresh database DB and run the tests TAGS
+    local db=$1 logf=$2 tags=$3 rc
+    shift 3
     psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
     log "installing customer_retention in fresh database $db and running its tests ($tags)"
     set +e
-    odoo -d "$db" -i customer_retention --without-demo=all --test-enable --test-tags="$tags" \
-        --stop-after-init --log-level=test --http-port="${CR_TEST_HTTP_PORT:-8169}" \
+    odoo -d "$db" -i customer_retention --test-enable --test-tags="$tags" --stop-after-init --log-level=test \
+        --http-port="${CR_TEST_HTTP_PORT:-8169}" "$@" \
         2>&1 | tee "$logf" | grep --line-buffered -E " (WARNING|ERROR|CRITICAL) |odoo.tests.result|: (FAIL|ERROR):"
     rc=${PIPESTATUS[0]}
     set -e
-    local summary failed errors total bad
-    summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$logf" | tail -1 || true)
-    # Any WARNING/ERROR/CRITICAL line caused by this addon fails the run (Odoo's own upstream noise does not).
-    bad=$(grep -E " (WARNING|ERROR|CRITICAL) " "$logf" | grep -E "customer_retention|retention[._]" || true)
-    [ -n "$bad" ] && { log "log lines caused by customer_retention:"; echo "$bad" >&2; rc=1; }
-    grep -q "Modules loaded\." "$logf" || { log "the addon did not install"; rc=1; }
+    return "$rc"
+}
+
+cmd_test() {
+    prepare
+    mkdir -p "$REPO/.build"
+    local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=()
+    # 1. every test, in a database without demo data; 2. the demo company of `make serve` (tag retention_demo),
+    #    in a database installed with demo data. CR_TEST_TAGS runs only the first.
+    logs+=("$REPO/.build/test.log")
+    run_tests "$db" "${logs[0]}" "$tags" --without-demo=all || rc=1
+    if [ -z "${CR_TEST_TAGS:-}" ]; then
+        logs+=("$REPO/.build/test-demo.log")
+        run_tests "${db}_demo" "${logs[1]}" retention_demo --load-language=en_US,zh_CN || rc=1
+    fi
+    local summary failed=0 errors=0 total=0 bad f e t
+    for logf in "${logs[@]}"; do
+        summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$logf" | tail -1 || true)
+        if [ -z "$summary" ]; then
+            echo "0 passed, 1 failed (no test summary found in $logf)"
+            return 1
+        fi
+        read -r f _ e _ _ t _ <<<"$summary"
+        e=${e%%[^0-9]*}
+        failed=$((failed + f)) errors=$((errors + e)) total=$((total + t))
+        # Any WARNING/ERROR/CRITICAL line caused by this addon fails the run (Odoo's own upstream noise does not).
+        bad=$(grep -E " (WARNING|ERROR|CRITICAL) " "$logf" | grep -E "customer_retention|retention[._]" || true)
+        [ -n "$bad" ] && { log "log lines caused by customer_retention in $logf:"; echo "$bad" >&2; rc=1; }
+        grep -q "Modules loaded\." "$logf" || { log "the addon did not install (see $logf)"; rc=1; }
+    done
     local lint_rc=0
     cmd_lint || lint_rc=$?
     [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
-    if [ -z "$summary" ]; then
-        echo "0 passed, 1 failed (no test summary found in $logf)"
-        return 1
-    fi
-    read -r failed _ errors _ _ total _ <<<"$summary"
-    errors=${errors%%[^0-9]*}
     echo "$((total - failed - errors)) passed, $((failed + errors)) failed"
     [ "$((failed + errors))" = 0 ] && [ "$rc" = 0 ]
 }
