@@ -37,7 +37,7 @@ CARD_FIELDS = (
     "retention_next_contact_date",
     "retention_risk_score",
     "retention_risk_level",
-    "retention_risk_reasons",
+    "retention_risk_factors",
     "retention_overdue_amount",
     "retention_first_order_date",
     "retention_last_order_date",
@@ -137,7 +137,10 @@ class ResPartner(models.Model):
     retention_risk_level = fields.Selection(
         RISK_SELECTION, string="Risk Level", company_dependent=True, index=False, readonly=True
     )
-    retention_risk_reasons = fields.Text(string="Why This Risk", company_dependent=True, index=False, readonly=True)
+    # the risk factors as language-neutral data (JSON: [[factor, points, [values…]], …]); shown in each user's
+    # language by ``retention_risk_reasons``
+    retention_risk_factors = fields.Text(string="Risk Factors", company_dependent=True, index=False, readonly=True)
+    retention_risk_reasons = fields.Text(string="Why This Risk", compute="_compute_retention_risk_reasons")
     retention_avg_order_interval = fields.Float(
         string="Average Order Interval (days)", company_dependent=True, index=False, readonly=True, digits=(16, 1)
     )
@@ -553,8 +556,10 @@ class ResPartner(models.Model):
                 {
                     "res_id": customer.id,
                     "res_name": customer.display_name,
-                    "summary": self.env._("High churn risk: contact the customer"),
-                    "note": customer.retention_risk_reasons,
+                    "summary": self.with_context(lang=customer.user_id.lang).env._(
+                        "High churn risk: contact the customer"
+                    ),
+                    "note": customer.with_context(lang=customer.user_id.lang).retention_risk_reasons,
                     "user_id": customer.user_id.id,
                     "date_deadline": today,
                 }
@@ -610,12 +615,28 @@ class ResPartner(models.Model):
         )
         if not rows:
             return
-        summary = self.env._("Contact the customer: contact cadence overdue")
+        # each account manager reads the activity in their own language
+        langs = dict(
+            self.env["res.users"]
+            .sudo()
+            .browse({user_id for _pid, _name, user_id in rows})
+            .mapped(lambda user: (user.id, user.lang))
+        )
+        summaries = {
+            lang: self.with_context(lang=lang).env._("Contact the customer: contact cadence overdue")
+            for lang in set(langs.values())
+        }
         self.env["mail.activity"]._retention_insert(
             "res.partner",
             activity_type,
             [
-                {"res_id": pid, "res_name": name, "summary": summary, "user_id": user_id, "date_deadline": today}
+                {
+                    "res_id": pid,
+                    "res_name": name,
+                    "summary": summaries[langs[user_id]],
+                    "user_id": user_id,
+                    "date_deadline": today,
+                }
                 for pid, name, user_id in rows
             ],
         )
@@ -844,6 +865,50 @@ class ResPartner(models.Model):
 
     def action_retention_open_action_checks(self):
         return self._retention_open_care("retention.action.check", self.env._("Action Checks"))
+
+    @api.depends("retention_risk_factors")
+    @api.depends_context("company", "lang")
+    def _compute_retention_risk_reasons(self):
+        for partner in self:
+            partner.retention_risk_reasons = self._retention_explain_risk(partner.retention_risk_factors)
+
+    @api.model
+    def _retention_risk_factors(self, reasons):
+        """``scoring.RiskReason`` tuples as the language-neutral JSON stored on the card (False without any)."""
+        if not reasons:
+            return False
+        return json.dumps(
+            [[reason.factor, reason.points, [float(value) for value in reason.values]] for reason in reasons]
+        )
+
+    @api.model
+    def _retention_explain_risk(self, factors):
+        """The stored risk factors as one sentence per factor, in the language of the environment."""
+        if not factors:
+            return False
+        templates = {
+            "recency": self.env._("No order for %(days)s days, usual interval %(interval)s days: +%(points)s"),
+            "trend": self.env._("Revenue %(trend)s %% against the previous 12 months: +%(points)s"),
+            "contact": self.env._("Contact overdue by %(days)s days (every %(cadence)s days): +%(points)s"),
+            "complaint": self.env._(
+                "%(complaints)s complaints and %(low)s low satisfaction scores in action checks: +%(points)s"
+            ),
+            "receivable": self.env._("%(amount)s %(currency)s overdue for up to %(days)s days: +%(points)s"),
+        }
+        keys = {
+            "recency": ("days", "interval"),
+            "trend": ("trend",),
+            "contact": ("days", "cadence"),
+            "complaint": ("complaints", "low"),
+            "receivable": ("amount", "days"),
+        }
+        lines = []
+        for factor, points, values in json.loads(factors):
+            params = {key: round(value) for key, value in zip(keys[factor], values, strict=True)}
+            if factor == "receivable":
+                params["amount"], params["currency"] = f"{values[0]:,.2f}", self.env.company.currency_id.name
+            lines.append(templates[factor] % {**params, "points": points})
+        return "\n".join(lines)
 
     def _compute_retention_is_orphan(self):
         for partner in self:

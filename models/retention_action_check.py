@@ -191,7 +191,9 @@ class RetentionActionCheck(models.Model):
                 "mail.mail_activity_data_todo",
                 date_deadline=check.next_step_date,
                 user_id=check.user_id.id,
-                summary=self.env._("Next step after %(check)s", check=check.display_name),
+                summary=check.with_context(lang=check.user_id.lang).env._(
+                    "Next step after %(check)s", check=check.display_name
+                ),
                 note=check.next_step or "",
             )
         return True

@@ -146,7 +146,7 @@ class RetentionBorrowing(models.Model):
                 borrowing.activity_schedule(
                     "mail.mail_activity_data_todo",
                     user_id=supervisor.id,
-                    summary=self.env._("Approve or reject a profile borrowing"),
+                    summary=borrowing.with_context(lang=supervisor.lang).env._("Approve or reject a profile borrowing"),
                     note=borrowing.reason,
                 )
         return borrowings

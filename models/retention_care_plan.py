@@ -265,7 +265,7 @@ class RetentionCarePlan(models.Model):
                 plan.activity_schedule(
                     "mail.mail_activity_data_todo",
                     user_id=plan.supervisor_id.id,
-                    summary=self.env._("Approve the care plan"),
+                    summary=plan.with_context(lang=plan.supervisor_id.lang).env._("Approve the care plan"),
                 )
         return True
 
@@ -278,7 +278,7 @@ class RetentionCarePlan(models.Model):
             plan.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=plan.user_id.id,
-                summary=self.env._("Care plan approved: carry it out"),
+                summary=plan.with_context(lang=plan.user_id.lang).env._("Care plan approved: carry it out"),
             )
             for line in plan.action_ids.filtered(lambda line: line.state == "todo"):
                 plan.activity_schedule(
@@ -311,7 +311,7 @@ class RetentionCarePlan(models.Model):
             plan.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=plan.user_id.id,
-                summary=self.env._("Care plan rejected: rework it"),
+                summary=plan.with_context(lang=plan.user_id.lang).env._("Care plan rejected: rework it"),
                 note=reason,
             )
         return True

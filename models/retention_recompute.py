@@ -65,7 +65,7 @@ RULE_FIELDS = (
     ("retention_risk_score", "risk_score"),
     ("retention_risk_level", "risk_level"),
     ("retention_next_contact_date", "next_contact"),
-    ("retention_risk_reasons", "risk_reasons"),
+    ("retention_risk_factors", "risk_factors"),
     ("retention_overdue_amount", "overdue_amount"),
 )
 
@@ -367,7 +367,7 @@ class RetentionRecompute(models.AbstractModel):
             "risk_score": score if order_count else 0,
             "risk_level": level,
             "next_contact": next_contact or False,
-            "risk_reasons": "\n".join(context["explain"](reason) for reason in reasons) or False,
+            "risk_factors": context["partners"]._retention_risk_factors(reasons),
             "overdue_amount": round(overdue_amount, company.currency_id.decimal_places),
         }
 
@@ -384,32 +384,6 @@ class RetentionRecompute(models.AbstractModel):
             return date.fromisoformat(value) if value else False
         return value or False
 
-    def _retention_explainer(self, company):
-        """A function turning a ``scoring.RiskReason`` into a sentence in the user's language."""
-        templates = {
-            "recency": self.env._("No order for %(days)s days, usual interval %(interval)s days: +%(points)s"),
-            "trend": self.env._("Revenue %(trend)s %% against the previous 12 months: +%(points)s"),
-            "contact": self.env._("Contact overdue by %(days)s days (every %(cadence)s days): +%(points)s"),
-            "complaint": self.env._(
-                "%(complaints)s complaints and %(low)s low satisfaction scores in action checks: +%(points)s"
-            ),
-            "receivable": self.env._("%(amount)s %(currency)s overdue for up to %(days)s days: +%(points)s"),
-        }
-        currency = company.currency_id.name
-
-        def explain(reason):
-            values = reason.values
-            params = {
-                "recency": lambda: {"days": values[0], "interval": values[1]},
-                "trend": lambda: {"trend": values[0]},
-                "contact": lambda: {"days": values[0], "cadence": values[1]},
-                "complaint": lambda: {"complaints": values[0], "low": values[1]},
-                "receivable": lambda: {"amount": f"{values[0]:,.2f}", "currency": currency, "days": values[1]},
-            }[reason.factor]()
-            return templates[reason.factor] % {**params, "points": reason.points}
-
-        return explain
-
     def _recompute_company(self, company, today):
         started = time.monotonic()
         partner_model = self.env["res.partner"]
@@ -420,8 +394,10 @@ class RetentionRecompute(models.AbstractModel):
         context = {
             "cadences": company._retention_cadences(),
             "risk_rules": company._retention_risk_rules(),
-            "explain": self._retention_explainer(company),
+            "partners": partner_model,
         }
+        # the class history keeps why the risk changed as text, in the company's language
+        explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_explain_risk
 
         field_of = {name: fname for fname, name in RULE_FIELDS}
         patches = {}  # partner id -> {field: new value}, only what changed
@@ -446,7 +422,7 @@ class RetentionRecompute(models.AbstractModel):
                             "old": old,
                             "new": new[name],
                             "origin": "auto",
-                            "reason": new["risk_reasons"] if kind == "risk" else False,
+                            "reason": explain(new["risk_factors"]) if kind == "risk" else False,
                         }
                     )
                     if kind == "risk" and new[name] == "high":

@@ -26,7 +26,7 @@ class RetentionReportCustomer(models.Model):
             "retention_lifecycle_stage",
             "retention_risk_level",
             "retention_risk_score",
-            "retention_risk_reasons",
+            "retention_risk_factors",
             "retention_revenue_window",
             "retention_revenue_12m",
             "retention_order_count",
@@ -48,7 +48,8 @@ class RetentionReportCustomer(models.Model):
     lifecycle_stage = fields.Selection(STAGE_SELECTION, readonly=True)
     risk_level = fields.Selection(RISK_SELECTION, readonly=True)
     risk_score = fields.Integer(readonly=True, aggregator="avg")
-    risk_reasons = fields.Text(string="Why This Risk", readonly=True)
+    risk_factors = fields.Text(readonly=True)
+    risk_reasons = fields.Text(string="Why This Risk", compute="_compute_risk_reasons")
     revenue_window = fields.Float(string="Revenue (ABC Window)", readonly=True)
     revenue_12m = fields.Float(string="Revenue Last 12 Months", readonly=True)
     revenue_share = fields.Float(
@@ -65,6 +66,13 @@ class RetentionReportCustomer(models.Model):
     overdue_amount = fields.Float(string="Overdue Receivables", readonly=True)
     completeness = fields.Float(string="Card Completeness (%)", readonly=True, aggregator="avg")
 
+    @api.depends("risk_factors")
+    @api.depends_context("lang")
+    def _compute_risk_reasons(self):
+        partners = self.env["res.partner"]
+        for line in self:
+            line.risk_reasons = partners.with_company(line.company_id)._retention_explain_risk(line.risk_factors)
+
     @api.model
     def _query(self):
         def card(column, cast="varchar"):
@@ -76,7 +84,7 @@ class RetentionReportCustomer(models.Model):
                    p.id AS partner_id, c.id AS company_id, p.user_id AS salesperson_id,
                    team.id AS team_id, team.user_id AS supervisor_id,
                    %(abc)s AS abc_class, %(stage)s AS lifecycle_stage, %(risk)s AS risk_level,
-                   COALESCE(%(risk_score)s, 0) AS risk_score, %(risk_reasons)s AS risk_reasons,
+                   COALESCE(%(risk_score)s, 0) AS risk_score, %(risk_factors)s AS risk_factors,
                    COALESCE(%(revenue_window)s, 0) AS revenue_window, COALESCE(%(revenue_12m)s, 0) AS revenue_12m,
                    ROUND(COALESCE(%(revenue_window)s, 0) * 100.0
                          / NULLIF(SUM(COALESCE(%(revenue_window)s, 0)) OVER (PARTITION BY c.id), 0), 2)
@@ -101,7 +109,7 @@ class RetentionReportCustomer(models.Model):
             stage=card("retention_lifecycle_stage"),
             risk=card("retention_risk_level"),
             risk_score=card("retention_risk_score", "int"),
-            risk_reasons=card("retention_risk_reasons", "text"),
+            risk_factors=card("retention_risk_factors", "text"),
             revenue_window=card("retention_revenue_window", "numeric"),
             revenue_12m=card("retention_revenue_12m", "numeric"),
             order_count=card("retention_order_count", "int"),

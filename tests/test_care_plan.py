@@ -108,6 +108,18 @@ class TestCarePlan(CareCommon):
             plan.with_user(self.supervisor_a).write({"score_strategy": "6"})
 
     @mute_logger("odoo.addons.base.models.ir_rule")
+    def test_activities_in_the_recipients_language(self):
+        """A Chinese supervisor reads the approval request in Chinese, whoever submitted the plan."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.supervisor_a.lang = "zh_CN"
+        plan = self._plan()
+        plan.with_user(self.salesman_a).action_submit()
+        self.assertEqual(self._activities(plan).summary, "审批关怀计划")
+        plan.with_user(self.supervisor_a).with_context(lang="zh_CN").action_approve()
+        approved = self._activities(plan).filtered(lambda activity: activity.summary.startswith("Care plan"))
+        self.assertEqual(approved.summary, "Care plan approved: carry it out", "the salesperson reads English")
+
     def test_who_may_do_what(self):
         plan = self._plan()
         with self.assertRaises(AccessError):  # a teammate does not even read it

@@ -1,3 +1,4 @@
+import json
 from datetime import date, datetime
 from unittest.mock import patch
 
@@ -86,6 +87,24 @@ class TestRisk(RetentionCommon):
         prospect = self._card(self.prospect)
         self.assertFalse(prospect.retention_risk_level)
         self.assertFalse(prospect.retention_risk_reasons)
+
+    def test_reasons_in_each_readers_language(self):
+        """The card stores the factors, not sentences: each user reads them in their own language, whoever ran
+        the recompute."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.recompute()
+        silent = self._card(self.silent)
+        self.assertEqual(
+            json.loads(silent.retention_risk_factors), [["recency", 35, [212.0, 30.0]], ["contact", 15, [198.0, 14.0]]]
+        )
+        self.assertEqual(
+            silent.with_context(lang="zh_CN").retention_risk_reasons.splitlines()[1],
+            "联系已逾期 198 天（每 14 天联系一次）：+15",
+        )
+        self.assertEqual(
+            silent.retention_risk_reasons.splitlines()[1], "Contact overdue by 198 days (every 14 days): +15"
+        )
 
     def test_weights_and_thresholds_are_settings(self):
         self.env.company.write({"retention_risk_weight_recency": 0, "retention_risk_high": 90})
