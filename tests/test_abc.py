@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from odoo import Command
 
@@ -84,6 +84,27 @@ class TestAbcFromOrders(RetentionCommon):
         self.assertAlmostEqual(old.retention_revenue_prev_12m, 7000)
         self.assertAlmostEqual(old.retention_revenue_total, 7000)
         self.assertEqual(self.card(self.cancelled).retention_order_count, 0)
+
+    def test_days_in_the_company_time_zone(self):
+        """An order's day is its day in the company's time zone, at the edges of the 12-month windows too."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"  # UTC+8
+        late = self._customer("Late evening")
+        # 30 June 2025 17:00 UTC is 1 July 2025 01:00 in Shanghai: inside the last 12 months (from 1 July 2025)
+        self._order(late, 100, date(2025, 6, 30)).date_order = datetime(2025, 6, 30, 17, 0)
+        # 30 June 2025 15:59 UTC is still 30 June in Shanghai: the 12 months before
+        self._order(late, 40, date(2025, 6, 30)).date_order = datetime(2025, 6, 30, 15, 59)
+        # 30 June 2024 16:00 UTC is 1 July 2024 in Shanghai: the first day of the 12 months before
+        self._order(late, 7, date(2024, 6, 30)).date_order = datetime(2024, 6, 30, 16, 0)
+        # 30 June 2024 15:00 UTC is 30 June 2024 in Shanghai: older than 24 months
+        self._order(late, 1, date(2024, 6, 30)).date_order = datetime(2024, 6, 30, 15, 0)
+        self.recompute()
+        card = self.card(late)
+        self.assertEqual(card.retention_first_order_date, date(2024, 6, 30))
+        self.assertEqual(card.retention_last_order_date, date(2025, 7, 1))
+        self.assertAlmostEqual(card.retention_revenue_12m, 100)
+        self.assertAlmostEqual(card.retention_revenue_prev_12m, 47)
+        self.assertAlmostEqual(card.retention_revenue_window, 100)
+        self.assertAlmostEqual(card.retention_revenue_total, 148)
 
     def test_cut_offs_from_settings(self):
         self.env.company.write({"retention_abc_a_cut": 50, "retention_abc_b_cut": 80})
