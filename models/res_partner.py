@@ -572,9 +572,11 @@ class ResPartner(models.Model):
         for supervisor, team_customers in by_supervisor.items():
             if not supervisor:
                 continue
+            # in the supervisor's language, whoever ran the recompute
+            env = self.with_context(lang=supervisor.lang).env
             lines = Markup("").join(
                 Markup("<li>%s</li>")
-                % self.env._(
+                % env._(
                     "%(customer)s: %(score)s/100, account manager %(user)s",
                     customer=customer.name,
                     score=customer.retention_risk_score,
@@ -583,14 +585,14 @@ class ResPartner(models.Model):
                 for customer in team_customers[:NOTICE_LINES]
             )
             if len(team_customers) > NOTICE_LINES:
-                lines += Markup("<li>%s</li>") % self.env._(
+                lines += Markup("<li>%s</li>") % env._(
                     "and %(count)s more (filter High Risk)", count=len(team_customers) - NOTICE_LINES
                 )
             team_customers[0].message_notify(
                 partner_ids=supervisor.partner_id.ids,
-                subject=self.env._("Customers at high churn risk"),
+                subject=env._("Customers at high churn risk"),
                 body=Markup("<p>%s</p><ul>%s</ul>")
-                % (self.env._("These customers of your team are now at high churn risk:"), lines),
+                % (env._("These customers of your team are now at high churn risk:"), lines),
             )
 
     @api.model

@@ -93,7 +93,16 @@ class TestRisk(RetentionCommon):
         the recompute."""
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.supervisor_a.lang = "zh_CN"
         self.recompute()
+        # the supervisor's notice of customers turning high is in Chinese, the account manager's activity not
+        notice = self.env["mail.message"].search([("partner_ids", "in", self.supervisor_a.partner_id.ids)])
+        self.assertEqual(notice.mapped("subject"), ["高流失风险客户"])
+        risk_type = self.env.ref("customer_retention.mail_activity_type_risk_high")
+        activity = self.env["mail.activity"].search(
+            [("res_id", "=", self.at_risk.id), ("activity_type_id", "=", risk_type.id)]
+        )
+        self.assertEqual(activity.summary, "High churn risk: contact the customer")
         silent = self._card(self.silent)
         self.assertEqual(
             json.loads(silent.retention_risk_factors), [["recency", 35, [212.0, 30.0]], ["contact", 15, [198.0, 14.0]]]

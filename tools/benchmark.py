@@ -26,6 +26,7 @@ import time
 import odoo
 from odoo import api
 from odoo.modules.registry import Registry
+from odoo.service import db as odoo_db
 from odoo.tools import config
 
 DB = "retention_bench"
@@ -60,8 +61,11 @@ def timed(func, repeat=1):
     return statistics.median(times), result
 
 
-def install():
-    subprocess.run(["dropdb", "--if-exists", DB], check=True)
+def install(upgrade=False):
+    """A fresh database with the addon, or (``upgrade``, for --keep) the kept one with the addon upgraded to
+    this checkout, so that a changed schema does not break the measure."""
+    if not upgrade:
+        subprocess.run(["dropdb", "--if-exists", DB], check=True)
     subprocess.run(
         [
             sys.executable,
@@ -70,7 +74,7 @@ def install():
             *odoo_args(),
             "-d",
             DB,
-            "-i",
+            "-u" if upgrade else "-i",
             "customer_retention",
             "--without-demo=all",
             "--stop-after-init",
@@ -264,13 +268,13 @@ def ui_timings(env, company, user):
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
-    if not args.keep:
-        print(f"installing customer_retention in {DB} ...", flush=True)
-        install()
+    keep = args.keep and odoo_db.exp_db_exist(DB)
+    print(f"{'upgrading' if keep else 'installing'} customer_retention in {DB} ...", flush=True)
+    install(upgrade=keep)
     registry = Registry(DB)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-        if args.keep and env["res.company"].search_count([]) > 1:
+        if keep and env["res.company"].search_count([]) > 1:
             company_1 = env["res.company"].search([], order="id", limit=1)
             salespeople = env["res.users"].search([("login", "like", "bench_sales_%")])
         else:
