@@ -23,10 +23,14 @@ class RetentionAnalysisMixin(models.AbstractModel):
 
     @api.model
     def _team_joins(self, salesperson):
-        """Joins giving ``team`` (the account manager's sales team) for an SQL expression of the salesperson."""
+        """Joins giving ``team`` (the account manager's sales team, or for a supervisor who is no member of it,
+        the team they lead) for an SQL expression of the salesperson."""
         return SQL(
             """LEFT JOIN res_users team_user ON team_user.id = %s
-               LEFT JOIN crm_team team ON team.id = team_user.sale_team_id""",
+               LEFT JOIN crm_team team ON team.id = COALESCE(
+                   team_user.sale_team_id,
+                   (SELECT led.id FROM crm_team led WHERE led.user_id = team_user.id AND led.active
+                     ORDER BY led.sequence, led.id LIMIT 1))""",
             salesperson,
         )
 

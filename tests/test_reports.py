@@ -150,6 +150,18 @@ class TestReports(CareCommon):
             [(self.salesman_b, 1, 70.0)],
         )
 
+    def test_supervisor_counts_in_the_team_they_lead(self):
+        """A supervisor leads the team without being a member: their own action checks count in that team."""
+        self.assertFalse(self.supervisor_a.sale_team_id)
+        self.Check.with_user(self.supervisor_a).create(
+            {"partner_id": self.c1.id, "action_datetime": datetime(2026, 6, 18, 9), "channel": "gift"}
+        ).action_done()
+        rows = self.env["retention.report.scorecard"].search([("salesperson_id", "=", self.supervisor_a.id)])
+        self.assertEqual(rows.team_id, self.team_a)
+        self.assertEqual(sum(rows.mapped("checks_done")), 1)
+        seen = {row["salesperson"] for row in self._june(self.supervisor_a, team_id=self.team_a.id)._scorecard_rows()}
+        self.assertIn(self.supervisor_a, seen)
+
     def test_pareto_lifecycle_and_evaluations(self):
         rows = self._june(self.supervisor_a)._pareto_rows()
         # team East: A = c1 + c4 (16,000), B = c2 (1,500), C = c3 (500) of 18,000
