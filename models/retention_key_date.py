@@ -61,7 +61,9 @@ class RetentionKeyDate(models.Model):
         vals_list = []
         for key_date in due:
             when = next_occurrence(key_date.date, key_date.yearly, today)
-            summary = self.env._("Key date: %(occasion)s", occasion=key_date.name)
+            manager = key_date.profile_id.partner_id.user_id
+            # in the account manager's language (the same each day, so a reminder is recognised the next day)
+            summary = self.with_context(lang=manager.lang).env._("Key date: %(occasion)s", occasion=key_date.name)
             if (key_date.profile_id.id, when, summary) in existing:
                 continue
             vals_list.append(
@@ -69,7 +71,7 @@ class RetentionKeyDate(models.Model):
                     "res_id": key_date.profile_id.id,
                     "res_name": key_date.profile_id.partner_id.display_name,
                     "summary": summary,
-                    "user_id": key_date.profile_id.partner_id.user_id.id,
+                    "user_id": manager.id,
                     "date_deadline": when,
                 }
             )

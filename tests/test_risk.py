@@ -179,11 +179,15 @@ class TestRisk(RetentionCommon):
                 ],
             }
         )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.salesman_a.lang = "zh_CN"
         KeyDate = self.env["retention.key.date"]
         KeyDate._remind(self.env.company, date(2026, 6, 30))
         KeyDate._remind(self.env.company, date(2026, 7, 1))  # the next day: not again
         reminders = self.env["mail.activity"].search([("activity_type_id", "=", key_type.id)])
         self.assertEqual(len(reminders), 1)
+        self.assertEqual(reminders.summary, "重要日期：Chairman's birthday", "in the account manager's language")
         self.assertEqual((reminders.res_model, reminders.res_id), ("retention.profile", profile.id))
         self.assertEqual(reminders.date_deadline, date(2026, 7, 5))
         self.assertEqual(reminders.user_id, self.salesman_a)
