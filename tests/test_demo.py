@@ -65,8 +65,8 @@ class TestDemoData(TransactionCase):
         done = plans.filtered(lambda plan: plan.state == "done")
         self.assertEqual((done.score_strategy, done.score_loyalty), ("4", "5"))
         self.assertTrue(done.evaluation_comment)
-        approved = plans.filtered(lambda plan: plan.state == "approved")
-        self.assertTrue(approved.target_ids and approved.obstacle_ids and approved.action_ids and approved.contact_ids)
+        for plan in plans:
+            self.assertTrue(plan.target_ids and plan.obstacle_ids and plan.action_ids and plan.contact_ids, plan.state)
         checks = self.env["retention.action.check"].search([("partner_id", "in", self.customers.ids)])
         self.assertEqual(sum(checks.mapped("expense_total")), 11610.0)
         overlapping = checks.filtered("has_overlap")
