@@ -871,23 +871,14 @@ class ResPartner(models.Model):
     @api.depends("retention_risk_factors")
     @api.depends_context("company", "lang")
     def _compute_retention_risk_reasons(self):
+        explain = self._retention_risk_explainer()
         for partner in self:
-            partner.retention_risk_reasons = self._retention_explain_risk(partner.retention_risk_factors)
+            partner.retention_risk_reasons = explain(partner.retention_risk_factors)
 
     @api.model
-    def _retention_risk_factors(self, reasons):
-        """``scoring.RiskReason`` tuples as the language-neutral JSON stored on the card (False without any)."""
-        if not reasons:
-            return False
-        return json.dumps(
-            [[reason.factor, reason.points, [float(value) for value in reason.values]] for reason in reasons]
-        )
-
-    @api.model
-    def _retention_explain_risk(self, factors):
-        """The stored risk factors as one sentence per factor, in the language of the environment."""
-        if not factors:
-            return False
+    def _retention_risk_explainer(self):
+        """A function turning the stored risk factors (``scoring.risk_factors_data``) into one sentence per
+        factor, in the language and currency of the environment; built once for many cards."""
         templates = {
             "recency": self.env._("No order for %(days)s days, usual interval %(interval)s days: +%(points)s"),
             "trend": self.env._("Revenue %(trend)s %% against the previous 12 months: +%(points)s"),
@@ -904,13 +895,20 @@ class ResPartner(models.Model):
             "complaint": ("complaints", "low"),
             "receivable": ("amount", "days"),
         }
-        lines = []
-        for factor, points, values in json.loads(factors):
-            params = {key: round(value) for key, value in zip(keys[factor], values, strict=True)}
-            if factor == "receivable":
-                params["amount"], params["currency"] = f"{values[0]:,.2f}", self.env.company.currency_id.name
-            lines.append(templates[factor] % {**params, "points": points})
-        return "\n".join(lines)
+
+        def explain(factors):
+            if not factors:
+                return False
+            lines = []
+            for factor, points, values in json.loads(factors):
+                params = {key: round(value) for key, value in zip(keys[factor], values, strict=True)}
+                if factor == "receivable":
+                    # read only when needed: most cards have no overdue receivable
+                    params["amount"], params["currency"] = f"{values[0]:,.2f}", self.env.company.currency_id.name
+                lines.append(templates[factor] % {**params, "points": points})
+            return "\n".join(lines)
+
+        return explain
 
     def _compute_retention_is_orphan(self):
         for partner in self:

@@ -377,7 +377,7 @@ class RetentionRecompute(models.AbstractModel):
             "risk_score": score if order_count else 0,
             "risk_level": level,
             "next_contact": next_contact or False,
-            "risk_factors": context["partners"]._retention_risk_factors(reasons),
+            "risk_factors": scoring.risk_factors_data(reasons),
             "overdue_amount": round(overdue_amount, context["digits"]),
         }
 
@@ -404,14 +404,13 @@ class RetentionRecompute(models.AbstractModel):
         context = {
             "cadences": company._retention_cadences(),
             "risk_rules": company._retention_risk_rules(),
-            "partners": partner_model,
             # read once: company fields cost a cache lookup each time, a hundred thousand times
             "a_cut": company.retention_abc_a_cut,
             "b_cut": company.retention_abc_b_cut,
             "digits": company.currency_id.decimal_places,
         }
         # the class history keeps why the risk changed as text, in the company's language
-        explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_explain_risk
+        explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_risk_explainer()
 
         field_of = {name: fname for fname, name in RULE_FIELDS}
         patches = {}  # partner id -> {field: new value}, only what changed

@@ -69,9 +69,10 @@ class RetentionReportCustomer(models.Model):
     @api.depends("risk_factors")
     @api.depends_context("lang")
     def _compute_risk_reasons(self):
-        partners = self.env["res.partner"]
-        for line in self:
-            line.risk_reasons = partners.with_company(line.company_id)._retention_explain_risk(line.risk_factors)
+        for company, lines in self.grouped("company_id").items():
+            explain = self.env["res.partner"].with_company(company)._retention_risk_explainer()
+            for line in lines:
+                line.risk_reasons = explain(line.risk_factors)
 
     @api.model
     def _query(self):

@@ -5,6 +5,7 @@ with set-based SQL and writes what changed in one set-based UPDATE. Unit-tested 
 ``tests/test_scoring.py``.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -222,6 +223,14 @@ def risk(facts, rules, today):
             reasons.append(RiskReason("receivable", points, (facts.overdue_amount, facts.overdue_days)))
     reasons.sort(key=lambda reason: -reason.points)
     return min(100, sum(reason.points for reason in reasons)), tuple(reasons)
+
+
+def risk_factors_data(reasons):
+    """Risk reasons as the language-neutral JSON the card stores: ``[[factor, points, [values…]], …]``, or False
+    without any. The card shows them in each reader's language (``res.partner._retention_risk_explainer``)."""
+    if not reasons:
+        return False
+    return json.dumps([[reason.factor, reason.points, [float(value) for value in reason.values]] for reason in reasons])
 
 
 def risk_level(score, rules):

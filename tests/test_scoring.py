@@ -132,6 +132,13 @@ class TestRiskRules(BaseCase):
 
     RULES = scoring.RiskRules()
 
+    def test_factors_stored_as_data(self):
+        self.assertFalse(scoring.risk_factors_data(()))
+        reasons = (scoring.RiskReason("recency", 35, (212, 30)), scoring.RiskReason("receivable", 10, (200.5, 121)))
+        self.assertEqual(
+            scoring.risk_factors_data(reasons), '[["recency", 35, [212.0, 30.0]], ["receivable", 10, [200.5, 121.0]]]'
+        )
+
     def _risk(self, **facts):
         base = {"order_count": 3, "last_order": TODAY - timedelta(days=10), "avg_interval": 30.0}
         return scoring.risk(scoring.RiskFacts(**{**base, **facts}), self.RULES, TODAY)
