@@ -876,9 +876,11 @@ class ResPartner(models.Model):
             partner.retention_risk_reasons = explain(partner.retention_risk_factors)
 
     @api.model
-    def _retention_risk_explainer(self):
+    def _retention_risk_explainer(self, today=None):
         """A function turning the stored risk factors (``scoring.risk_factors_data``) into one sentence per
-        factor, in the language and currency of the environment; built once for many cards."""
+        factor, in the language and currency of the environment, days counted to ``today`` (the reader's day by
+        default); built once for many cards."""
+        today = today or fields.Date.context_today(self)
         templates = {
             "recency": self.env._("No order for %(days)s days, usual interval %(interval)s days: +%(points)s"),
             "trend": self.env._("Revenue %(trend)s %% against the previous 12 months: +%(points)s"),
@@ -888,23 +890,16 @@ class ResPartner(models.Model):
             ),
             "receivable": self.env._("%(amount)s %(currency)s overdue for up to %(days)s days: +%(points)s"),
         }
-        keys = {
-            "recency": ("days", "interval"),
-            "trend": ("trend",),
-            "contact": ("days", "cadence"),
-            "complaint": ("complaints", "low"),
-            "receivable": ("amount", "days"),
-        }
 
         def explain(factors):
             if not factors:
                 return False
             lines = []
             for factor, points, values in json.loads(factors):
-                params = {key: round(value) for key, value in zip(keys[factor], values, strict=True)}
+                params = scoring.factor_params(factor, values, today)
                 if factor == "receivable":
                     # read only when needed: most cards have no overdue receivable
-                    params["amount"], params["currency"] = f"{values[0]:,.2f}", self.env.company.currency_id.name
+                    params["amount"], params["currency"] = f"{params['amount']:,.2f}", self.env.company.currency_id.name
                 lines.append(templates[factor] % {**params, "points": points})
             return "\n".join(lines)
 

@@ -272,7 +272,7 @@ class RetentionRecompute(models.AbstractModel):
                        q.partner_id IS NOT NULL AS has_quote,
                        COALESCE(r.referral_count, 0) AS referral_count,
                        COALESCE(fb.complaints, 0) AS complaints, COALESCE(fb.low_satisfaction, 0) AS low_satisfaction,
-                       COALESCE(rv.overdue_amount, 0) AS overdue_amount, COALESCE(rv.overdue_days, 0) AS overdue_days,
+                       COALESCE(rv.overdue_amount, 0) AS overdue_amount, rv.overdue_since,
                        %(old_cols)s
                   FROM res_partner p
                   LEFT JOIN retention_facts f ON f.partner_id = p.id
@@ -299,12 +299,12 @@ class RetentionRecompute(models.AbstractModel):
         )
 
     def _retention_receivables_query(self, company, today):
-        """Posted customer invoices past due and not (fully) paid: amount in company currency, worst delay."""
+        """Posted customer invoices past due and not (fully) paid: amount in company currency, oldest due date."""
         if "account.move" not in self.env:
-            return SQL("SELECT NULL::int AS partner_id, 0 AS overdue_amount, 0 AS overdue_days WHERE FALSE")
+            return SQL("SELECT NULL::int AS partner_id, 0 AS overdue_amount, NULL::date AS overdue_since WHERE FALSE")
         return SQL(
             """SELECT am.commercial_partner_id AS partner_id, SUM(am.amount_residual_signed) AS overdue_amount,
-                      MAX(%(today)s::date - am.invoice_date_due) AS overdue_days
+                      MIN(am.invoice_date_due) AS overdue_since
                  FROM account_move am
                 WHERE am.company_id = %(company)s AND am.state = 'posted' AND am.move_type = 'out_invoice'
                   AND am.payment_state IN ('not_paid', 'partial') AND am.invoice_date_due < %(today)s
@@ -343,7 +343,7 @@ class RetentionRecompute(models.AbstractModel):
                 complaints=row["complaints"],
                 low_satisfaction=row["low_satisfaction"],
                 overdue_amount=overdue_amount,
-                overdue_days=row["overdue_days"] or 0,
+                overdue_since=row["overdue_since"],
             ),
             context["risk_rules"],
             today,
@@ -410,7 +410,9 @@ class RetentionRecompute(models.AbstractModel):
             "digits": company.currency_id.decimal_places,
         }
         # the class history keeps why the risk changed as text, in the company's language
-        explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_risk_explainer()
+        explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_risk_explainer(
+            today
+        )
 
         field_of = {name: fname for fname, name in RULE_FIELDS}
         patches = {}  # partner id -> {field: new value}, only what changed

@@ -166,12 +166,14 @@ class RiskFacts:
     complaints: int = 0
     low_satisfaction: int = 0
     overdue_amount: float = 0.0
-    overdue_days: int = 0
+    overdue_since: date | None = None  # due date of the oldest overdue invoice
 
 
 @dataclass(frozen=True)
 class RiskReason:
-    """One factor of a risk score: its key, the points it adds and the values that explain it."""
+    """One factor of a risk score: its key, the points it adds and the values that explain it. Durations are
+    kept as the day they count from (last order, contact due, invoice due), so that the reason stays true the
+    days after and a card is rewritten only when its points change (``factor_params`` counts the days)."""
 
     factor: str
     points: int
@@ -203,7 +205,7 @@ def risk(facts, rules, today):
         ratio = days_since / float(facts.avg_interval)
         points = round(rules.weight_recency * _share(ratio - 1, 2))
         if points:
-            reasons.append(RiskReason("recency", points, (days_since, round(float(facts.avg_interval)))))
+            reasons.append(RiskReason("recency", points, (facts.last_order, round(float(facts.avg_interval)))))
     trend = revenue_trend(facts.revenue_12m, facts.revenue_prev_12m)
     if trend is not None and trend < 0:
         points = round(rules.weight_trend * _share(-trend, 50))
@@ -213,24 +215,50 @@ def risk(facts, rules, today):
         overdue = (today - facts.next_contact).days
         points = round(rules.weight_contact * _share(overdue, facts.cadence_days))
         if points:
-            reasons.append(RiskReason("contact", points, (overdue, facts.cadence_days)))
+            reasons.append(RiskReason("contact", points, (facts.next_contact, facts.cadence_days)))
     if facts.complaints or facts.low_satisfaction:
         points = round(rules.weight_complaint * _share(facts.complaints + facts.low_satisfaction, 2))
         reasons.append(RiskReason("complaint", points, (facts.complaints, facts.low_satisfaction)))
-    if facts.overdue_amount > 0:
-        points = round(rules.weight_receivable * _share(facts.overdue_days, 90))
+    if facts.overdue_amount > 0 and facts.overdue_since:
+        points = round(rules.weight_receivable * _share((today - facts.overdue_since).days, 90))
         if points:
-            reasons.append(RiskReason("receivable", points, (facts.overdue_amount, facts.overdue_days)))
+            reasons.append(RiskReason("receivable", points, (facts.overdue_amount, facts.overdue_since)))
     reasons.sort(key=lambda reason: -reason.points)
     return min(100, sum(reason.points for reason in reasons)), tuple(reasons)
 
 
 def risk_factors_data(reasons):
-    """Risk reasons as the language-neutral JSON the card stores: ``[[factor, points, [values…]], …]``, or False
-    without any. The card shows them in each reader's language (``res.partner._retention_risk_explainer``)."""
+    """Risk reasons as the language-neutral JSON the card stores: ``[[factor, points, [values…]], …]`` with days
+    as ISO dates, or False without any. The card shows them in each reader's language
+    (``res.partner._retention_risk_explainer``)."""
     if not reasons:
         return False
-    return json.dumps([[reason.factor, reason.points, [float(value) for value in reason.values]] for reason in reasons])
+    return json.dumps(
+        [
+            [reason.factor, reason.points, [v.isoformat() if isinstance(v, date) else float(v) for v in reason.values]]
+            for reason in reasons
+        ]
+    )
+
+
+# what each stored factor shows: its values in order; a day is shown as the days from it to ``today``
+FACTOR_PARAMS = {
+    "recency": ("days", "interval"),
+    "trend": ("trend",),
+    "contact": ("days", "cadence"),
+    "complaint": ("complaints", "low"),
+    "receivable": ("amount", "days"),
+}
+
+
+def factor_params(factor, values, today):
+    """The numbers a stored factor shows as of ``today``: days counted from the stored day, the rest rounded
+    (the amount of a receivable kept exact). Cards written before days were stored as dates hold the count."""
+    params = {}
+    for key, value in zip(FACTOR_PARAMS[factor], values, strict=True):
+        number = (today - date.fromisoformat(value)).days if isinstance(value, str) else value
+        params[key] = number if key == "amount" else round(number)
+    return params
 
 
 def risk_level(score, rules):

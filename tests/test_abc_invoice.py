@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -51,6 +53,7 @@ class TestAbcFromInvoices(AccountTestInvoicingCommon):
         self.assertFalse(self.net.retention_abc_class)
         self.assertEqual(self.net.retention_order_count, 0)
 
+    @freeze_time("2026-06-30")
     def test_overdue_receivables_raise_the_risk(self):
         """Posted customer invoices past due and unpaid: the card's overdue amount and a risk factor."""
         late = self.env["res.partner"].create({"name": "Late payer", "is_company": True})

@@ -2,6 +2,8 @@ import json
 from datetime import date, datetime
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -49,6 +51,7 @@ class TestRisk(RetentionCommon):
     def _card(self, partner):
         return self.card(partner)
 
+    @freeze_time("2026-06-30")
     def test_each_factor_explained(self):
         self.recompute()
         silent = self._card(self.silent)
@@ -88,6 +91,7 @@ class TestRisk(RetentionCommon):
         self.assertFalse(prospect.retention_risk_level)
         self.assertFalse(prospect.retention_risk_reasons)
 
+    @freeze_time("2026-06-30")
     def test_reasons_in_each_readers_language(self):
         """The card stores the factors, not sentences: each user reads them in their own language, whoever ran
         the recompute."""
@@ -105,7 +109,8 @@ class TestRisk(RetentionCommon):
         self.assertEqual(activity.summary, "High churn risk: contact the customer")
         silent = self._card(self.silent)
         self.assertEqual(
-            json.loads(silent.retention_risk_factors), [["recency", 35, [212.0, 30.0]], ["contact", 15, [198.0, 14.0]]]
+            json.loads(silent.retention_risk_factors),
+            [["recency", 35, ["2025-11-30", 30.0]], ["contact", 15, ["2025-12-14", 14.0]]],
         )
         self.assertEqual(
             silent.with_context(lang="zh_CN").retention_risk_reasons.splitlines()[1],
@@ -114,6 +119,12 @@ class TestRisk(RetentionCommon):
         self.assertEqual(
             silent.retention_risk_reasons.splitlines()[1], "Contact overdue by 198 days (every 14 days): +15"
         )
+        # days count to the reader's day: a week later the card reads a week more, without being rewritten
+        with freeze_time("2026-07-07"):
+            silent.invalidate_recordset(["retention_risk_reasons"])
+            self.assertEqual(
+                silent.retention_risk_reasons.splitlines()[1], "Contact overdue by 205 days (every 14 days): +15"
+            )
 
     def test_weights_and_thresholds_are_settings(self):
         self.env.company.write({"retention_risk_weight_recency": 0, "retention_risk_high": 90})

@@ -1,3 +1,4 @@
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -134,10 +135,19 @@ class TestRiskRules(BaseCase):
 
     def test_factors_stored_as_data(self):
         self.assertFalse(scoring.risk_factors_data(()))
-        reasons = (scoring.RiskReason("recency", 35, (212, 30)), scoring.RiskReason("receivable", 10, (200.5, 121)))
-        self.assertEqual(
-            scoring.risk_factors_data(reasons), '[["recency", 35, [212.0, 30.0]], ["receivable", 10, [200.5, 121.0]]]'
+        reasons = (
+            scoring.RiskReason("recency", 35, (days_ago(212), 30)),
+            scoring.RiskReason("receivable", 10, (200.5, days_ago(121))),
         )
+        stored = scoring.risk_factors_data(reasons)
+        self.assertEqual(stored, '[["recency", 35, ["2025-11-30", 30.0]], ["receivable", 10, [200.5, "2026-03-01"]]]')
+        # days are stored as the day they count from: the sentence stays true the next days
+        recency, receivable = json.loads(stored)
+        self.assertEqual(scoring.factor_params("recency", recency[2], TODAY), {"days": 212, "interval": 30})
+        self.assertEqual(scoring.factor_params("recency", recency[2], days_ago(-10)), {"days": 222, "interval": 30})
+        self.assertEqual(scoring.factor_params("receivable", receivable[2], TODAY), {"amount": 200.5, "days": 121})
+        # cards written by an older version hold the count itself
+        self.assertEqual(scoring.factor_params("contact", [198.0, 14.0], TODAY), {"days": 198, "cadence": 14})
 
     def _risk(self, **facts):
         base = {"order_count": 3, "last_order": TODAY - timedelta(days=10), "avg_interval": 30.0}
@@ -161,8 +171,8 @@ class TestRiskRules(BaseCase):
         self.assertEqual(self._risk(complaints=1)[0], 8)
         self.assertEqual(self._risk(complaints=1, low_satisfaction=3)[0], 15)
         # receivables: full at 90 days overdue
-        self.assertEqual(self._risk(overdue_amount=500, overdue_days=45)[0], 5)
-        self.assertEqual(self._risk(overdue_amount=500, overdue_days=200)[0], 10)
+        self.assertEqual(self._risk(overdue_amount=500, overdue_since=days_ago(45))[0], 5)
+        self.assertEqual(self._risk(overdue_amount=500, overdue_since=days_ago(200))[0], 10)
 
     def test_combined_score_levels_and_reasons(self):
         score, reasons = self._risk(
@@ -171,7 +181,7 @@ class TestRiskRules(BaseCase):
             revenue_prev_12m=100,
             complaints=2,
             overdue_amount=1,
-            overdue_days=90,
+            overdue_since=days_ago(90),
             next_contact=TODAY - timedelta(days=60),
             cadence_days=30,
         )
@@ -179,7 +189,8 @@ class TestRiskRules(BaseCase):
         self.assertEqual(
             [reason.factor for reason in reasons], ["recency", "trend", "contact", "complaint", "receivable"]
         )
-        self.assertEqual(reasons[0].values, (400, 30))
+        self.assertEqual(reasons[0].values, (days_ago(400), 30))
+        self.assertEqual(reasons[4].values, (1, days_ago(90)))
         self.assertEqual(scoring.risk_level(score, self.RULES), "high")
         self.assertEqual(scoring.risk_level(40, self.RULES), "medium")
         self.assertEqual(scoring.risk_level(39, self.RULES), "low")
