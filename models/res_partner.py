@@ -141,6 +141,12 @@ class ResPartner(models.Model):
     # language by ``retention_risk_reasons``
     retention_risk_factors = fields.Text(string="Risk Factors", company_dependent=True, index=False, readonly=True)
     retention_risk_reasons = fields.Text(string="Why This Risk", compute="_compute_retention_risk_reasons")
+    # bookkeeping of the recompute: a card is examined again when what its rules read changes (fingerprint) or on
+    # the day its rules may give another result (``scoring.recheck_date``)
+    retention_inputs_key = fields.Char(
+        string="Card Inputs Fingerprint", company_dependent=True, index=False, readonly=True
+    )
+    retention_recheck_date = fields.Date(string="Card Recheck Date", company_dependent=True, index=False, readonly=True)
     retention_avg_order_interval = fields.Float(
         string="Average Order Interval (days)", company_dependent=True, index=False, readonly=True, digits=(16, 1)
     )

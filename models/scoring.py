@@ -1,14 +1,17 @@
 """Pure, ORM-free rules of the customer data card (客户资料卡).
 
 Nothing here touches Odoo: the recompute (``retention.recompute``) feeds these functions plain values read
-with set-based SQL and writes what changed in one set-based UPDATE. Unit-tested on their own in
+with set-based SQL and writes what changed in one set-based UPDATE. The ABC class, a ranking of the whole
+population, is computed in that SQL (``retention.recompute._retention_facts_query``). Unit-tested on their own in
 ``tests/test_scoring.py``.
 """
 
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+
+# bump when a rule changes: the next recompute then examines every card again, not only those whose facts changed
+RULES_VERSION = 2
 
 ABC_CLASSES = ("a", "b", "c")
 LIFECYCLE_STAGES = ("acquisition", "growth", "maturity", "decline", "churned")
@@ -38,29 +41,6 @@ class CardFacts:
     revenue_prev_12m: float = 0.0
     has_open_quote: bool = False
     risk_high: bool = False
-
-
-def _dec(value):
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
-
-
-def abc_class(revenue, cumulative_before, total, a_cut, b_cut):
-    """ABC class of a customer from its place in the revenue ranking.
-
-    ``cumulative_before`` is the revenue of every customer ranked strictly above this one (customers with
-    the same revenue share one rank, so ties always get the same class). A customer is A while the share
-    before it is below the A cut-off, so the customer that reaches the cut-off is the last A; likewise B.
-    Customers without positive revenue have no class. Compared as exact decimals: no rounding at a cut-off.
-    """
-    revenue, total = _dec(revenue), _dec(total)
-    if revenue <= 0 or total <= 0:
-        return False
-    before = _dec(cumulative_before) * 100
-    if before < _dec(a_cut) * total:
-        return "a"
-    if before < _dec(b_cut) * total:
-        return "b"
-    return "c"
 
 
 def revenue_trend(revenue_12m, revenue_prev_12m):
@@ -187,6 +167,26 @@ def _share(value, full):
     return max(0.0, min(1.0, value / full))
 
 
+# the factors that grow with time alone, day by day, until they count fully (never decreasing)
+def _recency_points(facts, rules, day):
+    if not facts.avg_interval or facts.order_count <= 1:
+        return 0
+    ratio = (day - facts.last_order).days / float(facts.avg_interval)
+    return round(rules.weight_recency * _share(ratio - 1, 2))
+
+
+def _contact_points(facts, rules, day):
+    if not facts.next_contact or not facts.cadence_days or day <= facts.next_contact:
+        return 0
+    return round(rules.weight_contact * _share((day - facts.next_contact).days, facts.cadence_days))
+
+
+def _receivable_points(facts, rules, day):
+    if facts.overdue_amount <= 0 or not facts.overdue_since:
+        return 0
+    return round(rules.weight_receivable * _share((day - facts.overdue_since).days, 90))
+
+
 def risk(facts, rules, today):
     """Risk score 0–100 and its reasons, strongest first.
 
@@ -200,31 +200,86 @@ def risk(facts, rules, today):
     if facts.order_count <= 0 or not facts.last_order:
         return 0, ()
     reasons = []
-    days_since = (today - facts.last_order).days
-    if facts.avg_interval and facts.order_count > 1:
-        ratio = days_since / float(facts.avg_interval)
-        points = round(rules.weight_recency * _share(ratio - 1, 2))
-        if points:
-            reasons.append(RiskReason("recency", points, (facts.last_order, round(float(facts.avg_interval)))))
+    points = _recency_points(facts, rules, today)
+    if points:
+        reasons.append(RiskReason("recency", points, (facts.last_order, round(float(facts.avg_interval)))))
     trend = revenue_trend(facts.revenue_12m, facts.revenue_prev_12m)
     if trend is not None and trend < 0:
         points = round(rules.weight_trend * _share(-trend, 50))
         if points:
             reasons.append(RiskReason("trend", points, (round(trend),)))
-    if facts.next_contact and facts.cadence_days and today > facts.next_contact:
-        overdue = (today - facts.next_contact).days
-        points = round(rules.weight_contact * _share(overdue, facts.cadence_days))
-        if points:
-            reasons.append(RiskReason("contact", points, (facts.next_contact, facts.cadence_days)))
+    points = _contact_points(facts, rules, today)
+    if points:
+        reasons.append(RiskReason("contact", points, (facts.next_contact, facts.cadence_days)))
     if facts.complaints or facts.low_satisfaction:
         points = round(rules.weight_complaint * _share(facts.complaints + facts.low_satisfaction, 2))
         reasons.append(RiskReason("complaint", points, (facts.complaints, facts.low_satisfaction)))
-    if facts.overdue_amount > 0 and facts.overdue_since:
-        points = round(rules.weight_receivable * _share((today - facts.overdue_since).days, 90))
-        if points:
-            reasons.append(RiskReason("receivable", points, (facts.overdue_amount, facts.overdue_since)))
+    points = _receivable_points(facts, rules, today)
+    if points:
+        reasons.append(RiskReason("receivable", points, (facts.overdue_amount, facts.overdue_since)))
     reasons.sort(key=lambda reason: -reason.points)
     return min(100, sum(reason.points for reason in reasons)), tuple(reasons)
+
+
+def _next_rise(points_on, today, full_on):
+    """The first day after ``today`` on which ``points_on(day)`` (never decreasing) rises, if before ``full_on``
+    (when it counts fully); found by bisection."""
+    now = points_on(today)
+    if full_on <= today or points_on(full_on) == now:
+        return None
+    low, high = today + timedelta(days=1), full_on
+    while low < high:
+        middle = low + (high - low) // 2
+        if points_on(middle) != now:
+            high = middle
+        else:
+            low = middle + timedelta(days=1)
+    return low
+
+
+def recheck_date(facts, risk_facts, rules, risk_rules, today):
+    """The first day after ``today`` on which the rules may give another result for the same facts, or None when
+    only new facts can change it. The recompute examines a card again on that day or when its facts change,
+    and skips it otherwise (``retention.recompute``). Conservative: a day where nothing changes is harmless,
+    a day missed would leave a card stale. The days the time-dependent rules look at:
+
+    - lifecycle and time class: churn after ``churn_days`` of silence, decline once silent more than
+      ``interval_factor`` × the usual interval, the new-customer window ending;
+    - risk: the next day one of its points rises: recency from 1 × to 3 × the usual interval, contact during one
+      cadence after the contact was due, receivables during the 90 days after the oldest due date.
+    """
+    if facts.order_count <= 0 or not facts.last_order:
+        return None
+    days = [facts.last_order + timedelta(days=rules.churn_days)]
+    if facts.first_order:
+        days.append(facts.first_order + timedelta(days=rules.new_window_days + 1))
+    interval = float(facts.avg_interval or 0)
+    if interval:
+        days.append(facts.last_order + timedelta(days=int(rules.interval_factor * interval) + 1))
+        days.append(
+            _next_rise(
+                lambda day: _recency_points(risk_facts, risk_rules, day),
+                today,
+                facts.last_order + timedelta(days=int(3 * interval) + 1),
+            )
+        )
+    if risk_facts.next_contact and risk_facts.cadence_days:
+        days.append(
+            _next_rise(
+                lambda day: _contact_points(risk_facts, risk_rules, day),
+                today,
+                risk_facts.next_contact + timedelta(days=risk_facts.cadence_days),
+            )
+        )
+    if risk_facts.overdue_since:
+        days.append(
+            _next_rise(
+                lambda day: _receivable_points(risk_facts, risk_rules, day),
+                today,
+                risk_facts.overdue_since + timedelta(days=90),
+            )
+        )
+    return min((day for day in days if day and day > today), default=None)
 
 
 def risk_factors_data(reasons):

@@ -112,6 +112,13 @@ class TestAbcFromOrders(RetentionCommon):
         self.assertEqual(self.card(self.big).retention_abc_class, "a")  # 0 % before it
         self.assertEqual(self.card(self.at_cut).retention_abc_class, "b")  # 50 % before it
         self.assertEqual(self.card(self.tie_1).retention_abc_class, "c")  # 80 % before the tie
+        # compared exactly: 80 % before the tie is just below a cut-off of 80.000001 %, and not below 80 %
+        self.env.company.write({"retention_abc_a_cut": 80.000001, "retention_abc_b_cut": 95})
+        self.recompute()
+        self.assertEqual(self.card(self.tie_2).retention_abc_class, "a")
+        self.env.company.retention_abc_a_cut = 80
+        self.recompute()
+        self.assertEqual(self.card(self.tie_2).retention_abc_class, "b")
 
     def test_window_setting(self):
         self.env.company.retention_window_months = 24

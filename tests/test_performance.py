@@ -9,9 +9,7 @@ from .common import RetentionCommon
 _logger = logging.getLogger(__name__)
 
 
-class TestRecomputeQueryCount(RetentionCommon):
-    """The recompute runs a fixed number of queries, however many customers there are."""
-
+class PopulationCommon(RetentionCommon):
     @classmethod
     def _population(cls, size, tag):
         """``size`` customers in every class and stage shape, orders inserted by one create."""
@@ -38,6 +36,10 @@ class TestRecomputeQueryCount(RetentionCommon):
         cls.env["sale.order"].create(order_vals)
         return partners
 
+
+class TestRecomputeQueryCount(PopulationCommon):
+    """The recompute runs a fixed number of queries, however many customers there are."""
+
     def _count_queries(self):
         self.env.flush_all()
         self.env.invalidate_all()
@@ -61,9 +63,55 @@ class TestRecomputeQueryCount(RetentionCommon):
         )
         self.assertGreaterEqual(stats_200["customers"], stats_10["customers"] + 190)
         self.assertLessEqual(second, first + 2, "the recompute must not run queries per customer")
-        # pinned budget: facts, population, one UPDATE of the changes (metrics and classes), history, chatter
-        with self.assertQueryCount(__system__=12):
+        # pinned budget: facts and population in one query (JIT off around it), one UPDATE of the changes
+        # (metrics and classes), history, chatter
+        with self.assertQueryCount(__system__=9):
             self.recompute(today=date(2026, 7, 1))
+
+
+class TestIncrementalRecompute(PopulationCommon):
+    """A recompute examines only the cards whose facts or inputs changed or whose recheck date came, and leaves
+    every card as a full recompute would."""
+
+    def _full_changes_nothing(self, today):
+        """A full recompute right after: it finds nothing to update, so the incremental one left no card stale."""
+        stats = self.Recompute._recompute(self.env.company, today, full=True)
+        self.assertEqual(stats["examined"], stats["customers"])
+        return stats["updated"]
+
+    def test_day_after_day_same_cards_as_a_full_recompute(self):
+        self._population(40, "Daily")
+        first = self.recompute()
+        self.assertEqual(first["examined"], first["customers"])
+        again = self.recompute()
+        self.assertEqual((again["examined"], again["updated"]), (0, 0), "nothing changed: no card examined")
+        examined = days = 0
+        for offset in range(1, 500, 3):
+            day = self.TODAY + timedelta(days=offset)
+            stats = self.recompute(today=day)
+            examined += stats["examined"]
+            days += 1
+            self.assertEqual(self._full_changes_nothing(day), 0, f"a card left stale on {day}")
+        _logger.info("incremental recompute: %s cards examined over %s runs of %s", examined, days, first["customers"])
+        self.assertLess(examined, days * first["customers"] / 2)
+
+    def test_changed_inputs_and_settings_are_examined(self):
+        partners = self._population(10, "Inputs")
+        self.recompute()
+        partners[0].retention_satisfaction = "2"
+        stats = self.recompute()
+        self.assertEqual(stats["examined"], 1)
+        self.assertEqual(self.card(partners[0]).retention_loyalty_quadrant, "prisoner")
+        # a new order of another customer: its facts, and the ABC ranks of the others, may change
+        self._order(partners[1], 50000, self.TODAY)
+        stats = self.recompute()
+        self.assertGreaterEqual(stats["examined"], 1)
+        self.assertEqual(self.card(partners[1]).retention_abc_class, "a")
+        self.assertEqual(self._full_changes_nothing(self.TODAY), 0)
+        # settings: every card again
+        self.env.company.retention_cadence_c = 45
+        stats = self.recompute()
+        self.assertEqual(stats["examined"], stats["customers"])
 
 
 class TestViewsQueryCount(RetentionCommon):

@@ -1,6 +1,7 @@
 import json
+import random
+from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 
 from odoo.tests import BaseCase
 
@@ -17,23 +18,6 @@ def days_ago(n):
 
 class TestScoring(BaseCase):
     """The pure rules, without a database."""
-
-    def test_abc_cut(self):
-        # revenues 50, 30, 20 (total 100): the customer that reaches 80 % is the last A
-        self.assertEqual(scoring.abc_class(50, 0, 100, 80, 95), "a")
-        self.assertEqual(scoring.abc_class(30, 50, 100, 80, 95), "a")
-        self.assertEqual(scoring.abc_class(20, 80, 100, 80, 95), "b")
-        # the very first customer is A even with 90 % alone
-        self.assertEqual(scoring.abc_class(90, 0, 100, 80, 95), "a")
-        self.assertEqual(scoring.abc_class(5, 95, 100, 80, 95), "c")
-        # exact decimals: 1/3 shares are not rounded into the wrong class
-        self.assertEqual(scoring.abc_class(Decimal("1"), Decimal("2"), Decimal("3"), 66.6667, 95), "a")
-        self.assertEqual(scoring.abc_class(Decimal("1"), Decimal("2"), Decimal("3"), 66.6666, 95), "b")
-
-    def test_abc_no_revenue(self):
-        self.assertFalse(scoring.abc_class(0, 0, 100, 80, 95))
-        self.assertFalse(scoring.abc_class(-10, 0, 100, 80, 95))
-        self.assertFalse(scoring.abc_class(10, 0, 0, 80, 95))
 
     def test_revenue_trend(self):
         self.assertIsNone(scoring.revenue_trend(100, 0))
@@ -206,3 +190,90 @@ class TestRiskRules(BaseCase):
         self.assertEqual(scoring.next_contact(date(2026, 6, 1), date(2026, 6, 10), 14), date(2026, 6, 24))
         self.assertEqual(scoring.next_contact(None, date(2026, 6, 10), 14), date(2026, 6, 24))
         self.assertIsNone(scoring.next_contact(None, None, 14))
+
+
+class TestRecheckDate(BaseCase):
+    """The recompute skips a card until its recheck date unless its facts change: the rules must give the same
+    result on every day before it, for any facts."""
+
+    def _result_on(self, card, risk_facts, rules, risk_rules, day):
+        score, reasons = scoring.risk(risk_facts, risk_rules, day)
+        level = scoring.risk_level(score, risk_rules)
+        stage = scoring.lifecycle_stage(replace(card, risk_high=level == "high"), rules, day)
+        klass = scoring.time_class(card.order_count, card.first_order, card.has_open_quote, day, rules.new_window_days)
+        return stage, klass, score, scoring.risk_factors_data(reasons)
+
+    def _random_facts(self, rnd):
+        count = rnd.choice((1, 1, 2, 3, 5, 12))
+        last = days_ago(rnd.randint(0, 900))
+        first = last - timedelta(days=0 if count == 1 else rnd.randint(1, 1200))
+        interval = round((last - first).days / (count - 1), 1) if count > 1 else 0.0
+        revenue_12m, revenue_prev = rnd.choice((0, 100, 500)), rnd.choice((0, 100, 500))
+        cadence = rnd.choice((0, 7, 14, 30, 90))
+        contact = rnd.choice((None, days_ago(rnd.randint(-30, 400))))
+        overdue = rnd.choice((0, 0, 250.0))
+        card = scoring.CardFacts(
+            order_count=count,
+            first_order=first,
+            last_order=last,
+            avg_interval=interval,
+            revenue_12m=revenue_12m,
+            revenue_prev_12m=revenue_prev,
+            has_open_quote=rnd.random() < 0.2,
+        )
+        risk_facts = scoring.RiskFacts(
+            order_count=count,
+            last_order=last,
+            avg_interval=interval,
+            revenue_12m=revenue_12m,
+            revenue_prev_12m=revenue_prev,
+            next_contact=scoring.next_contact(contact, last, cadence),
+            cadence_days=cadence,
+            complaints=rnd.choice((0, 0, 1)),
+            overdue_amount=overdue,
+            overdue_since=days_ago(rnd.randint(1, 150)) if overdue else None,
+        )
+        return card, risk_facts
+
+    def test_no_change_before_the_recheck_date(self):
+        rnd = random.Random(7)
+        horizon = TODAY + timedelta(days=500)
+        examined = skipped = 0
+        settings = (
+            (RULES, scoring.RiskRules()),
+            (
+                scoring.LifecycleRules(new_window_days=90, interval_factor=1.5, churn_days=200),
+                scoring.RiskRules(weight_recency=90, weight_contact=40, weight_receivable=60),
+            ),
+        )
+        for rules, risk_rules in settings:
+            for _case in range(150):
+                card, risk_facts = self._random_facts(rnd)
+                day = TODAY
+                while day and day < horizon:
+                    result = self._result_on(card, risk_facts, rules, risk_rules, day)
+                    recheck = scoring.recheck_date(card, risk_facts, rules, risk_rules, day)
+                    examined += 1
+                    self.assertTrue(recheck is None or recheck > day)
+                    for offset in range(1, ((recheck or horizon) - day).days):
+                        later = day + timedelta(days=offset)
+                        skipped += 1
+                        self.assertEqual(
+                            self._result_on(card, risk_facts, rules, risk_rules, later),
+                            result,
+                            f"{card} {risk_facts}: changed on {later}, recheck was {recheck} (examined on {day})",
+                        )
+                    day = recheck
+        # the point of it: most days need no examination
+        self.assertGreater(skipped, 10 * examined)
+
+    def test_never_ordered_needs_no_recheck(self):
+        self.assertIsNone(
+            scoring.recheck_date(scoring.CardFacts(), scoring.RiskFacts(), RULES, scoring.RiskRules(), TODAY)
+        )
+        card = scoring.CardFacts(order_count=1, first_order=days_ago(10), last_order=days_ago(10))
+        # one order 10 days ago: nothing changes until it churns after 365 days (before its new window ends)
+        self.assertEqual(
+            scoring.recheck_date(card, scoring.RiskFacts(order_count=1), RULES, scoring.RiskRules(), TODAY),
+            days_ago(-355),
+        )
