@@ -65,7 +65,7 @@ class TestRecomputeQueryCount(PopulationCommon):
         self.assertLessEqual(second, first + 2, "the recompute must not run queries per customer")
         # pinned budget: facts and population in one query (JIT off around it), one UPDATE of the changes
         # (metrics and classes), history, chatter
-        with self.assertQueryCount(__system__=9):
+        with self.assertQueryCount(__system__=7):
             self.recompute(today=date(2026, 7, 1))
 
 

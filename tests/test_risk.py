@@ -166,8 +166,11 @@ class TestRisk(RetentionCommon):
         self.assertEqual(len(risk_activities()), 1)
 
     def test_contact_due_activities_once(self):
+        """The nightly job reminds the account managers once their cards are recomputed."""
         due_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
         self.recompute()
+        self.assertFalse(self.env["mail.activity"].search([("activity_type_id", "=", due_type.id)]))
+        self.Recompute._daily_reminders(self.env.company, self.TODAY)
         overdue = self.Partner.with_user(self.salesman_a).search(
             [("retention_next_contact_date", "<", "2026-06-30"), ("id", "in", (self.silent | self.shrinking).ids)]
         )
@@ -176,6 +179,7 @@ class TestRisk(RetentionCommon):
         self.assertEqual(set(activities.mapped("res_id")), {self.silent.id, self.at_risk.id})
         self.assertEqual(set(activities.user_id.ids), {self.salesman_a.id})
         self.recompute(today=date(2026, 7, 1))
+        self.Recompute._daily_reminders(self.env.company, date(2026, 7, 1))
         self.assertEqual(len(self.env["mail.activity"].search([("activity_type_id", "=", due_type.id)])), 2)
 
     @mute_logger("odoo.addons.base.models.ir_rule")
