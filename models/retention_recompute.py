@@ -17,7 +17,7 @@ _logger = logging.getLogger(__name__)
 
 # partners per UPDATE statement: bounds statement size and lock time on very large databases
 WRITE_BATCH = 20000
-# customers changed in one run from which the partner table's statistics are refreshed at once
+# class, stage and risk changes in one run from which the partner table's statistics are refreshed at once
 ANALYZE_AFTER = 10000
 
 METRIC_COLUMNS = (
@@ -502,8 +502,9 @@ class RetentionRecompute(models.AbstractModel):
         ids = list(patches)
         for start in range(0, len(ids), WRITE_BATCH):
             partner_model._retention_sql_patch(company, {pid: patches[pid] for pid in ids[start : start + WRITE_BATCH]})
-        if len(ids) >= ANALYZE_AFTER:
-            # the lists filter on what just changed: give the planner today's distribution, not last night's
+        if len(changes) >= ANALYZE_AFTER:
+            # the lists filter on the classes: give the planner today's distribution, not last night's (a night
+            # that only moves recheck dates and risk points does not need it)
             self.env.execute_query(SQL("ANALYZE res_partner"))
         partner_model.invalidate_model()
         partner_model._retention_log_changes(company, changes)
