@@ -87,11 +87,12 @@ INPUT_FIELDS = (
 class RetentionRecompute(models.AbstractModel):
     """Set-based recompute of the customer data card (客户资料卡) for one company at a time.
 
-    1. one grouped scan of the revenue source (orders or invoices) into a temporary table, with a window
-       function for the ABC cumulative share;
-    2. one SELECT of the customers with their facts and what their cards hold, the pure rules of ``scoring``
-       in Python, and one UPDATE of what changed, metrics and classes together (each partner's row written
-       once, 20,000 partners per statement);
+    1. one query: the facts of every customer from one grouped scan of the revenue source (orders or invoices,
+       with parallel workers) and its ABC rank, joined with the customers; it returns the cards to examine,
+       those whose inputs changed (a hash of what the rules read) or whose recheck date came, with what they
+       hold;
+    2. the pure rules of ``scoring`` in Python on those cards, and one UPDATE of what changed, metrics and
+       classes together (each partner's row written once, 20,000 partners per statement);
     3. history and chatter for class, stage and risk changes in one INSERT each.
     The number of queries does not depend on the number of partners.
     """
@@ -105,7 +106,7 @@ class RetentionRecompute(models.AbstractModel):
         if not self.env.user.has_group("customer_retention.group_retention_manager"):
             raise AccessError(self.env._("Only retention managers may recompute the customer data cards."))
         started = time.monotonic()
-        stats = self._recompute(self.env.companies, full=True)
+        stats = self._recompute(self.env.companies, examine_all=True)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -139,13 +140,13 @@ class RetentionRecompute(models.AbstractModel):
         self.env["retention.key.date"]._remind(company, today)
 
     @api.model
-    def _recompute(self, companies, today=None, full=False):
+    def _recompute(self, companies, today=None, examine_all=False):
         """Recompute the cards of ``companies``: every card whose facts or inputs changed or whose recheck date
-        came, or every card with ``full`` (the "Recompute now" button)."""
+        came, or every card with ``examine_all`` (the "Recompute now" button)."""
         totals = {"customers": 0, "examined": 0, "updated": 0, "changes": 0}
         for company in companies:
             stats = self.with_company(company)._recompute_company(
-                company, today or fields.Date.context_today(self), full
+                company, today or fields.Date.context_today(self), examine_all
             )
             for key, value in stats.items():
                 totals[key] += value
@@ -267,12 +268,12 @@ class RetentionRecompute(models.AbstractModel):
         )
 
     # --- step 3: classes --------------------------------------------------------------------------------
-    def _retention_read_population(self, company, today, rules_key, full=False):
+    def _retention_read_population(self, company, today, rules_key, examine_all=False):
         """Every commercial partner the classes concern, with its facts and what its card holds, in one query.
 
         Returns (size of the population, rows to examine). A card is examined again when what its rules read
         changed (``inputs_key``: facts, inputs people set, ``rules_key`` of the settings), or on its recheck
-        date (``scoring.recheck_date``): on other days the rules would give the same result. ``full`` examines
+        date (``scoring.recheck_date``): on other days the rules would give the same result. ``examine_all`` examines
         every card."""
         key = str(company.id)
         old_cols = SQL(", ").join(
@@ -334,7 +335,7 @@ class RetentionRecompute(models.AbstractModel):
                 ),
                 examined AS (
                     SELECT * FROM population
-                     WHERE %(full)s OR inputs_key IS DISTINCT FROM stored_key OR recheck <= %(today)s
+                     WHERE %(examine_all)s OR inputs_key IS DISTINCT FROM stored_key OR recheck <= %(today)s
                 )
                 -- the size of the population, and the cards to examine with what they hold (none: one row
                 -- of NULLs)
@@ -352,7 +353,7 @@ class RetentionRecompute(models.AbstractModel):
                 key=key,
                 company=company.id,
                 d12=today - relativedelta(months=12),
-                full=bool(full),
+                examine_all=bool(examine_all),
                 today=today,
             )
         )
@@ -448,7 +449,7 @@ class RetentionRecompute(models.AbstractModel):
             return date.fromisoformat(value) if value else False
         return value or False
 
-    def _recompute_company(self, company, today, full=False):
+    def _recompute_company(self, company, today, examine_all=False):
         started = time.monotonic()
         partner_model = self.env["res.partner"]
         self.env.flush_all()
@@ -465,7 +466,7 @@ class RetentionRecompute(models.AbstractModel):
                 (scoring.RULES_VERSION, rules, context, company.retention_abc_a_cut, company.retention_abc_b_cut)
             ).encode()
         ).hexdigest()
-        population, rows = self._retention_read_population(company, today, rules_key, full)
+        population, rows = self._retention_read_population(company, today, rules_key, examine_all)
         # the class history keeps why the risk changed as text, in the company's language
         explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_risk_explainer(
             today

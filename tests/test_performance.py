@@ -71,15 +71,16 @@ class TestRecomputeQueryCount(PopulationCommon):
 
 class TestIncrementalRecompute(PopulationCommon):
     """A recompute examines only the cards whose facts or inputs changed or whose recheck date came, and leaves
-    every card as a full recompute would."""
+    every card as a recompute examining every card would."""
 
-    def _full_changes_nothing(self, today):
-        """A full recompute right after: it finds nothing to update, so the incremental one left no card stale."""
-        stats = self.Recompute._recompute(self.env.company, today, full=True)
+    def _all_examined_changes_nothing(self, today):
+        """A recompute examining every card right after finds nothing to update: the incremental one left no card
+        stale."""
+        stats = self.Recompute._recompute(self.env.company, today, examine_all=True)
         self.assertEqual(stats["examined"], stats["customers"])
         return stats["updated"]
 
-    def test_day_after_day_same_cards_as_a_full_recompute(self):
+    def test_day_after_day_same_cards_as_examining_all(self):
         self._population(40, "Daily")
         first = self.recompute()
         self.assertEqual(first["examined"], first["customers"])
@@ -91,7 +92,7 @@ class TestIncrementalRecompute(PopulationCommon):
             stats = self.recompute(today=day)
             examined += stats["examined"]
             days += 1
-            self.assertEqual(self._full_changes_nothing(day), 0, f"a card left stale on {day}")
+            self.assertEqual(self._all_examined_changes_nothing(day), 0, f"a card left stale on {day}")
         _logger.info("incremental recompute: %s cards examined over %s runs of %s", examined, days, first["customers"])
         self.assertLess(examined, days * first["customers"] / 2)
 
@@ -107,7 +108,7 @@ class TestIncrementalRecompute(PopulationCommon):
         stats = self.recompute()
         self.assertGreaterEqual(stats["examined"], 1)
         self.assertEqual(self.card(partners[1]).retention_abc_class, "a")
-        self.assertEqual(self._full_changes_nothing(self.TODAY), 0)
+        self.assertEqual(self._all_examined_changes_nothing(self.TODAY), 0)
         # settings: every card again
         self.env.company.retention_cadence_c = 45
         stats = self.recompute()
