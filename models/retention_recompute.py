@@ -309,13 +309,7 @@ class RetentionRecompute(models.AbstractModel):
                            COALESCE(fb.complaints, 0) AS complaints,
                            COALESCE(fb.low_satisfaction, 0) AS low_satisfaction,
                            COALESCE(rv.overdue_amount, 0) AS overdue_amount, rv.overdue_since,
-                           -- a 64-bit hash of the typed values, not of their text: ten times cheaper than md5
-                           hash_record_extended(
-                               ROW(f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
-                                   f.revenue_12m, f.revenue_prev_12m, f.revenue_window, f.abc_class,
-                                   q.partner_id IS NOT NULL, r.referral_count, fb.complaints, fb.low_satisfaction,
-                                   rv.overdue_amount, rv.overdue_since, %(inputs)s, %(rules_key)s::text), 0
-                           )::text AS inputs_key,
+                           %(fingerprint)s AS inputs_key,
                            p.retention_inputs_key ->> %(key)s AS stored_key,
                            (p.retention_recheck_date ->> %(key)s)::date AS recheck
                       FROM res_partner p
@@ -345,6 +339,16 @@ class RetentionRecompute(models.AbstractModel):
                   LEFT JOIN res_partner p ON p.id = e.id
                 """,
                 facts=self._retention_facts_query(company, today),
+                fingerprint=self._retention_fingerprint(
+                    SQL(
+                        """ROW(f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
+                               f.revenue_12m, f.revenue_prev_12m, f.revenue_window, f.abc_class,
+                               q.partner_id IS NOT NULL, r.referral_count, fb.complaints, fb.low_satisfaction,
+                               rv.overdue_amount, rv.overdue_since, %s, %s::text)""",
+                        inputs,
+                        rules_key,
+                    )
+                ),
                 quotes=self._retention_quote_query(company),
                 receivables=self._retention_receivables_query(company, today),
                 old_cols=old_cols,
@@ -359,6 +363,17 @@ class RetentionRecompute(models.AbstractModel):
         )
         self.env.execute_query(SQL("SET LOCAL jit = DEFAULT"))
         return rows[0]["population"], [row for row in rows if row["id"] is not None]
+
+    def _retention_fingerprint(self, row):
+        """SQL of a text fingerprint of a row of typed values. PostgreSQL 14+ hashes the values themselves in 64
+        bits (30 ms for 100,000 rows); older servers, which Odoo 18 still supports, take the md5 of their text
+        (370 ms). A server upgrade changes every fingerprint once: the next recompute examines every card."""
+        if self._retention_server_hashes_records():
+            return SQL("hash_record_extended(%s, 0)::text", row)
+        return SQL("md5(%s::text)", row)
+
+    def _retention_server_hashes_records(self):
+        return self.env.cr._cnx.server_version >= 140000
 
     def _retention_receivables_query(self, company, today):
         """Posted customer invoices past due and not (fully) paid: amount in company currency, oldest due date."""

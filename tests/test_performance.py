@@ -1,5 +1,6 @@
 import logging
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tools import SQL
@@ -113,6 +114,15 @@ class TestIncrementalRecompute(PopulationCommon):
         self.env.company.retention_cadence_c = 45
         stats = self.recompute()
         self.assertEqual(stats["examined"], stats["customers"])
+
+    def test_fingerprint_on_postgresql_before_14(self):
+        """Without ``hash_record_extended`` (PostgreSQL 12 and 13) the fingerprint is an md5 of the text."""
+        self._population(5, "Old server")
+        self.recompute()
+        with patch.object(type(self.Recompute), "_retention_server_hashes_records", lambda self: False):
+            first = self.recompute()
+            self.assertEqual(first["examined"], first["customers"], "another fingerprint: every card once")
+            self.assertEqual(self.recompute()["examined"], 0)
 
 
 class TestViewsQueryCount(RetentionCommon):

@@ -212,21 +212,16 @@ class TestRecheckDate(BaseCase):
         cadence = rnd.choice((0, 7, 14, 30, 90))
         contact = rnd.choice((None, days_ago(rnd.randint(-30, 400))))
         overdue = rnd.choice((0, 0, 250.0))
-        card = scoring.CardFacts(
-            order_count=count,
-            first_order=first,
-            last_order=last,
-            avg_interval=interval,
-            revenue_12m=revenue_12m,
-            revenue_prev_12m=revenue_prev,
-            has_open_quote=rnd.random() < 0.2,
-        )
+        shared = {
+            "order_count": count,
+            "last_order": last,
+            "avg_interval": interval,
+            "revenue_12m": revenue_12m,
+            "revenue_prev_12m": revenue_prev,
+        }
+        card = scoring.CardFacts(**shared, first_order=first, has_open_quote=rnd.random() < 0.2)
         risk_facts = scoring.RiskFacts(
-            order_count=count,
-            last_order=last,
-            avg_interval=interval,
-            revenue_12m=revenue_12m,
-            revenue_prev_12m=revenue_prev,
+            **shared,
             next_contact=scoring.next_contact(contact, last, cadence),
             cadence_days=cadence,
             complaints=rnd.choice((0, 0, 1)),
