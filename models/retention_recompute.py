@@ -152,7 +152,7 @@ class RetentionRecompute(models.AbstractModel):
                 totals[key] += value
         return totals
 
-    # --- step 1: facts ----------------------------------------------------------------------------------
+    # --- step 1: facts, as subqueries of the population query ------------------------------------------
     def _retention_source_query(self, company):
         """Revenue lines of the company's customers: (commercial partner, moment, amount in company currency,
         whether the line is an order), and the time zone whose calendar days the moments fall on. Amounts are
@@ -267,7 +267,7 @@ class RetentionRecompute(models.AbstractModel):
             b_cut=Decimal(str(company.retention_abc_b_cut)),
         )
 
-    # --- step 3: classes --------------------------------------------------------------------------------
+    # --- step 1: the cards to examine (one query with the facts) ---------------------------------------
     def _retention_read_population(self, company, today, rules_key, examine_all=False):
         """Every commercial partner the classes concern, with its facts and what its card holds, in one query.
 
@@ -390,6 +390,7 @@ class RetentionRecompute(models.AbstractModel):
             today=today,
         )
 
+    # --- step 2: the pure rules on each examined card -------------------------------------------------
     def _retention_classify(self, row, company, rules, today, context):
         """The pure rules applied to one population row: the new values of the class fields."""
         order_count = row["order_count"] or 0
