@@ -352,8 +352,6 @@ class RetentionRecompute(models.AbstractModel):
                 quotes=self._retention_quote_query(company),
                 receivables=self._retention_receivables_query(company, today),
                 old_cols=old_cols,
-                inputs=inputs,
-                rules_key=rules_key,
                 key=key,
                 company=company.id,
                 d12=today - relativedelta(months=12),
