@@ -1,4 +1,5 @@
-# Models are set up in this order; the analyses (SQL views) sort after every table they read.
+# Models are set up in this order; the analyses (SQL views) sort after every table they read. res_partner imports
+# retention_server_fields_mixin, so that mixin is set up before the models that inherit it.
 from . import (
     card_completeness,
     dates,
@@ -29,5 +30,6 @@ from . import (
     retention_report_lifecycle,
     retention_report_scorecard,
     retention_review_status,
+    retention_server_fields_mixin,
     scoring,
 )

@@ -9,6 +9,11 @@ from odoo.tools.sql import create_index, make_index_name
 
 from . import scoring
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
+from .retention_server_fields_mixin import refuse_server_values
+
+# every retention field of the partner is for the retention groups: portal users and internal users outside
+# them (accounting, warehouse) read no class, strategy or profile holder, and Odoo's partner views still work
+USER_GROUP = "customer_retention.group_retention_user"
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
 # customers named in one high-risk notice to a supervisor (the rest are counted)
@@ -58,6 +63,19 @@ CARD_FIELDS = (
     "retention_referral_count",
 )
 
+# Bookkeeping of the recompute, and every field the system writes: never written by users.
+SYSTEM_FIELDS = (*CARD_FIELDS, "retention_inputs_key", "retention_recheck_date")
+
+# Marks the values Merge Contacts copies onto the partner it keeps: the card and the overrides are left out.
+# An object, not a flag: no context sent over RPC can hold it.
+MERGE_MARK = object()
+
+# Manual overrides of the computed classes, with the reason each needs while it holds.
+OVERRIDE_FIELDS = {
+    "retention_abc_override": "retention_abc_override_reason",
+    "retention_stage_override": "retention_stage_override_reason",
+}
+
 # Classifications typed by people; kept on the commercial partner and copied to its contacts by Odoo.
 MANUAL_FIELDS = (
     "retention_closeness",
@@ -81,22 +99,42 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # --- metrics (computed by retention.recompute, never typed) -------------------------------------
-    retention_currency_id = fields.Many2one("res.currency", compute="_compute_retention_currency_id")
+    retention_currency_id = fields.Many2one("res.currency", compute="_compute_retention_currency_id", groups=USER_GROUP)
     retention_first_order_date = fields.Date(
-        string="First Order Date", company_dependent=True, index=False, readonly=True
+        string="First Order Date", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
     )
     retention_last_order_date = fields.Date(
-        string="Last Order Date", company_dependent=True, index=False, readonly=True
+        string="Last Order Date", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
     )
-    retention_order_count = fields.Integer(string="Order Count", company_dependent=True, index=False, readonly=True)
+    retention_order_count = fields.Integer(
+        string="Order Count", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
+    )
     retention_revenue_total = fields.Float(
-        string="Lifetime Revenue", company_dependent=True, index=False, readonly=True, digits="Account"
+        string="Lifetime Revenue",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits="Account",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_revenue_12m = fields.Float(
-        string="Revenue Last 12 Months", company_dependent=True, index=False, readonly=True, digits="Account"
+        string="Revenue Last 12 Months",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits="Account",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_revenue_prev_12m = fields.Float(
-        string="Revenue Previous 12 Months", company_dependent=True, index=False, readonly=True, digits="Account"
+        string="Revenue Previous 12 Months",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits="Account",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_revenue_window = fields.Float(
         string="Revenue in ABC Window",
@@ -105,11 +143,14 @@ class ResPartner(models.Model):
         readonly=True,
         digits="Account",
         help="Revenue of the ABC window (Settings) that ranks the customer.",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_revenue_trend = fields.Float(
         string="Revenue Trend (%)",
         compute="_compute_retention_revenue_trend",
         help="Last 12 months against the 12 months before.",
+        groups=USER_GROUP,
     )
     retention_last_contact_date = fields.Date(
         string="Last Contact Date",
@@ -117,6 +158,8 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="Date of the last done action check.",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_next_contact_date = fields.Date(
         string="Next Contact Due",
@@ -124,6 +167,8 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="Last contact (or last order) plus the contact cadence of the customer's class and tier.",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_overdue_amount = fields.Float(
         string="Overdue Receivables",
@@ -132,23 +177,50 @@ class ResPartner(models.Model):
         readonly=True,
         digits="Account",
         help="Posted customer invoices past their due date and not paid, in company currency.",
+        groups=USER_GROUP,
+        copy=False,
     )
-    retention_risk_score = fields.Integer(string="Risk Score", company_dependent=True, index=False, readonly=True)
+    retention_risk_score = fields.Integer(
+        string="Risk Score", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
+    )
     retention_risk_level = fields.Selection(
-        RISK_SELECTION, string="Risk Level", company_dependent=True, index=False, readonly=True
+        RISK_SELECTION,
+        string="Risk Level",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
+        copy=False,
     )
     # the risk factors as language-neutral data (JSON: [[factor, points, [values…]], …]); shown in each user's
     # language by ``retention_risk_reasons``
-    retention_risk_factors = fields.Text(string="Risk Factors", company_dependent=True, index=False, readonly=True)
-    retention_risk_reasons = fields.Text(string="Why This Risk", compute="_compute_retention_risk_reasons")
+    retention_risk_factors = fields.Text(
+        string="Risk Factors", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
+    )
+    retention_risk_reasons = fields.Text(
+        string="Why This Risk", compute="_compute_retention_risk_reasons", groups=USER_GROUP
+    )
     # bookkeeping of the recompute: a card is examined again when what its rules read changes (fingerprint) or on
     # the day its rules may give another result (``scoring.recheck_date``)
     retention_inputs_key = fields.Char(
-        string="Card Inputs Fingerprint", company_dependent=True, index=False, readonly=True
+        string="Card Inputs Fingerprint",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
+        copy=False,
     )
-    retention_recheck_date = fields.Date(string="Card Recheck Date", company_dependent=True, index=False, readonly=True)
+    retention_recheck_date = fields.Date(
+        string="Card Recheck Date", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
+    )
     retention_avg_order_interval = fields.Float(
-        string="Average Order Interval (days)", company_dependent=True, index=False, readonly=True, digits=(16, 1)
+        string="Average Order Interval (days)",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 1),
+        groups=USER_GROUP,
+        copy=False,
     )
 
     # --- automatic classes, with manual override ----------------------------------------------------
@@ -160,14 +232,24 @@ class ResPartner(models.Model):
         readonly=True,
         help="Customers ranked by revenue in the ABC window: A until the A cut-off of the cumulative revenue, "
         "B until the B cut-off, C for the rest. A manual override wins until it is cleared.",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_abc_class_auto = fields.Selection(
-        ABC_SELECTION, string="Computed ABC Class", company_dependent=True, index=False, readonly=True
+        ABC_SELECTION,
+        string="Computed ABC Class",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_abc_override = fields.Selection(
-        ABC_SELECTION, string="ABC Class Override", company_dependent=True, index=False
+        ABC_SELECTION, string="ABC Class Override", company_dependent=True, index=False, groups=USER_GROUP, copy=False
     )
-    retention_abc_override_reason = fields.Char(string="ABC Override Reason", company_dependent=True, index=False)
+    retention_abc_override_reason = fields.Char(
+        string="ABC Override Reason", company_dependent=True, index=False, groups=USER_GROUP, copy=False
+    )
     retention_lifecycle_stage = fields.Selection(
         STAGE_SELECTION,
         string="Lifecycle Stage",
@@ -175,20 +257,37 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         group_expand="_group_expand_retention_stage",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_lifecycle_stage_auto = fields.Selection(
-        STAGE_SELECTION, string="Computed Lifecycle Stage", company_dependent=True, index=False, readonly=True
+        STAGE_SELECTION,
+        string="Computed Lifecycle Stage",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_stage_override = fields.Selection(
-        STAGE_SELECTION, string="Lifecycle Stage Override", company_dependent=True, index=False
+        STAGE_SELECTION,
+        string="Lifecycle Stage Override",
+        company_dependent=True,
+        index=False,
+        groups=USER_GROUP,
+        copy=False,
     )
-    retention_stage_override_reason = fields.Char(string="Stage Override Reason", company_dependent=True, index=False)
+    retention_stage_override_reason = fields.Char(
+        string="Stage Override Reason", company_dependent=True, index=False, groups=USER_GROUP, copy=False
+    )
     retention_stage_date = fields.Date(
         string="In Stage Since",
         company_dependent=True,
         index=False,
         readonly=True,
         help="Date the customer entered its stage.",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_time_class = fields.Selection(
         [("potential", "Potential"), ("prospect", "Prospect"), ("new", "New Customer"), ("old", "Old Customer")],
@@ -196,6 +295,8 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         readonly=True,
+        groups=USER_GROUP,
+        copy=False,
     )
 
     # --- manual classifications (tracked) -----------------------------------------------------------
@@ -210,6 +311,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         tracking=True,
+        groups=USER_GROUP,
     )
     retention_value_type = fields.Selection(
         [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
@@ -217,11 +319,13 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         tracking=True,
+        groups=USER_GROUP,
     )
     retention_value_type_suggested = fields.Selection(
         [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
         string="Suggested Value Type",
         compute="_compute_retention_value_type_suggested",
+        groups=USER_GROUP,
     )
     retention_key_influence = fields.Boolean(
         string="Key Influence",
@@ -229,6 +333,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         help="Small volume but large influence (reference customer, industry leader, opinion maker).",
+        groups=USER_GROUP,
     )
     retention_personality = fields.Selection(
         [
@@ -241,9 +346,10 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         tracking=True,
+        groups=USER_GROUP,
     )
     retention_personality_strategy = fields.Text(
-        string="Service Strategy", compute="_compute_retention_personality_strategy"
+        string="Service Strategy", compute="_compute_retention_personality_strategy", groups=USER_GROUP
     )
     retention_relationship_level = fields.Selection(
         [("trust", "Trust"), ("value", "Value"), ("emotion", "Emotion"), ("vision", "Vision")],
@@ -251,6 +357,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         tracking=True,
+        groups=USER_GROUP,
     )
     retention_product_attitude = fields.Selection(
         [("loyal", "Loyal Customer"), ("switcher", "Brand Switcher"), ("no_loyalty", "No Brand Loyalty")],
@@ -258,6 +365,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         tracking=True,
+        groups=USER_GROUP,
     )
     retention_satisfaction = fields.Selection(
         SATISFACTION_SELECTION,
@@ -265,6 +373,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         tracking=True,
+        groups=USER_GROUP,
     )
 
     # --- derived classifications (recompute) --------------------------------------------------------
@@ -276,6 +385,8 @@ class ResPartner(models.Model):
         readonly=True,
         help="Apostle: loyal and satisfied; prisoner: loyal, not satisfied; witch: neither; flea: satisfied, "
         "never loyal. From the satisfaction (4 or 5 is satisfied) and repeat purchases.",
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_advocacy = fields.Selection(
         [("satisfied", "Satisfied"), ("loyal", "Loyal"), ("advocate", "Advocate")],
@@ -283,41 +394,57 @@ class ResPartner(models.Model):
         company_dependent=True,
         index=False,
         readonly=True,
+        groups=USER_GROUP,
+        copy=False,
     )
     retention_referred_by_id = fields.Many2one(
-        "res.partner", string="Referred By", index="btree_not_null", help="Customer who brought this customer."
+        "res.partner",
+        string="Referred By",
+        index="btree_not_null",
+        help="Customer who brought this customer.",
+        groups=USER_GROUP,
     )
     retention_referral_count = fields.Integer(
-        string="Customers Referred", company_dependent=True, index=False, readonly=True
+        string="Customers Referred", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
     )
-    retention_history_ids = fields.One2many("retention.class.history", "partner_id", string="Class History")
+    retention_history_ids = fields.One2many(
+        "retention.class.history", "partner_id", string="Class History", groups=USER_GROUP
+    )
 
     # --- confidential profile and account manager (DOMAIN §2, §3) -----------------------------------
     retention_profile_access = fields.Selection(
         [("none", "No Profile"), ("read", "Borrowed (read only)"), ("write", "Editable"), ("locked", "Confidential")],
         string="Confidential Profile",
         compute="_compute_retention_profile",
+        groups=USER_GROUP,
     )
     retention_profile_ids = fields.Many2many(
         "retention.profile",
         string="Profile",
         compute="_compute_retention_profile",
         search="_search_retention_profile_ids",
+        groups=USER_GROUP,
     )
-    retention_profile_keepers = fields.Char(string="Ask", compute="_compute_retention_profile")
-    retention_care_plan_count = fields.Integer(string="Care Plans", compute="_compute_retention_care_counts")
-    retention_action_check_count = fields.Integer(string="Action Checks", compute="_compute_retention_care_counts")
+    retention_profile_keepers = fields.Char(string="Ask", compute="_compute_retention_profile", groups=USER_GROUP)
+    retention_care_plan_count = fields.Integer(
+        string="Care Plans", compute="_compute_retention_care_counts", groups=USER_GROUP
+    )
+    retention_action_check_count = fields.Integer(
+        string="Action Checks", compute="_compute_retention_care_counts", groups=USER_GROUP
+    )
     retention_completeness = fields.Float(
         string="Card Completeness (%)",
         compute="_compute_retention_completeness",
         help="Share of the data card and the confidential profile that is filled: contact details, the "
         "classifications typed by people, the contacts, the five items and the key dates.",
+        groups=USER_GROUP,
     )
     retention_is_orphan = fields.Boolean(
         string="Orphan",
         compute="_compute_retention_is_orphan",
         search="_search_retention_is_orphan",
         help="A customer with orders whose account manager left (archived user) or who has none.",
+        groups=USER_GROUP,
     )
 
     def init(self):
@@ -404,24 +531,49 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._retention_refuse_system_values(vals, create=True) for vals in vals_list]
+        overridden = [bool(OVERRIDE_FIELDS.keys() & {f for f, v in vals.items() if v}) for vals in vals_list]
+        for vals, override in zip(vals_list, overridden, strict=True):
+            if override or any(vals.get(reason) for reason in OVERRIDE_FIELDS.values()):
+                self.browse()._retention_check_override(vals)
         partners = super().create(vals_list)
+        for partner, vals, override in zip(partners, vals_list, overridden, strict=True):
+            if override:  # an override given at creation (form, import) is history like any other
+                partner._retention_apply_overrides(vals)
         partners.filtered("parent_id")._retention_copy_card_from_commercial()
         return partners
 
     def write(self, vals):
-        vals = dict(vals)
-        overrides = {"retention_abc_override", "retention_stage_override"} & set(vals)
-        if overrides:
+        if self.env.context.get("retention_merge") is MERGE_MARK:
+            skipped = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
+            vals = {fname: value for fname, value in vals.items() if fname not in skipped}
+        vals = self._retention_refuse_system_values(vals)
+        overrides = OVERRIDE_FIELDS.keys() & set(vals)
+        if overrides or set(OVERRIDE_FIELDS.values()) & set(vals):
             self._retention_check_override(vals)
             for field in overrides:
                 if not vals[field]:
-                    vals[field + "_reason"] = False  # a cleared override leaves no stale reason behind
+                    vals[OVERRIDE_FIELDS[field]] = False  # a cleared override leaves no stale reason behind
+        old_owners = self._retention_owner_changes(vals)
         res = super().write(vals)
         if overrides:
             self._retention_apply_overrides(vals)
+        if old_owners:
+            self._retention_record_owner_changes(old_owners)
         if "parent_id" in vals:
             self._retention_copy_card_from_commercial()
         return res
+
+    def _retention_refuse_system_values(self, vals, create=False):
+        """The card's metrics, classes, risk and contact dates are the recompute's (and a done action
+        check's): users, imports included, never write them. An empty value on create (an imported column
+        left blank) is dropped."""
+        if self.env.su:
+            return vals
+        if create:
+            vals = {fname: value for fname, value in vals.items() if fname not in SYSTEM_FIELDS or value}
+        refuse_server_values(self, vals, [fname for fname in SYSTEM_FIELDS if fname in vals])
+        return dict(vals)
 
     def _retention_copy_card_from_commercial(self):
         """A contact shows its company's data card at once (all companies), not only after the next recompute."""
@@ -439,17 +591,19 @@ class ResPartner(models.Model):
         self.invalidate_recordset(list(CARD_FIELDS))
 
     def _retention_check_override(self, vals):
-        if not self.env.user.has_group("customer_retention.group_retention_supervisor"):
+        """Overrides and their reasons are for supervisors and managers; an override holds only with a
+        reason (given with it, or kept from before), on a company, never on a contact."""
+        if not self.env.su and not self.env.user.has_group("customer_retention.group_retention_supervisor"):
             raise AccessError(self.env._("Only retention supervisors and managers may override a customer's class."))
-        if any(partner.commercial_partner_id != partner for partner in self):
+        if vals.get("parent_id") or any(partner.commercial_partner_id != partner for partner in self):
             raise UserError(self.env._("Override the class on the company, not on one of its contacts."))
-        for field, reason_field in (
-            ("retention_abc_override", "retention_abc_override_reason"),
-            ("retention_stage_override", "retention_stage_override_reason"),
-        ):
-            if vals.get(field) and not (vals.get(reason_field) or "").strip():
-                label = self._fields[field]._description_string(self.env)
-                raise ValidationError(self.env._("%(field)s needs a reason.", field=label))
+        for field, reason_field in OVERRIDE_FIELDS.items():
+            label = self._fields[field]._description_string(self.env)
+            for partner in self or [self.browse()]:
+                override = vals[field] if field in vals else partner[field]
+                reason = vals[reason_field] if reason_field in vals else partner[reason_field]
+                if override and not (reason or "").strip():
+                    raise ValidationError(self.env._("%(field)s needs a reason.", field=label))
 
     def _retention_apply_overrides(self, vals):
         """Make an override (or its removal) effective at once, with history and chatter."""
@@ -970,59 +1124,122 @@ class ResPartner(models.Model):
         }
 
     def _retention_reassign(self, new_user, reason):
-        """Give these customers to ``new_user`` in one step (孤儿客户 adoption, DOMAIN §3): the salesperson of
-        each customer and of its contacts that followed the old one, their open activities and follower
-        subscriptions move from the old account manager to the new one; the move is logged on each
-        customer's chatter and in the account manager history. All of it or nothing."""
+        """Give these customers to ``new_user`` in one step (孤儿客户 adoption, DOMAIN §3), with the reason
+        kept in each customer's chatter and the account manager history. All of it or nothing."""
         customers = self.commercial_partner_id
         self._retention_check_reassign(customers, new_user, reason)
-        customers = customers.sudo()
-        by_owner = customers.grouped("user_id")
         with self.env.cr.savepoint():
-            for old_user, owned in by_owner.items():
-                if old_user == new_user:
-                    continue
-                contacts = (
-                    self.sudo()
-                    .with_context(active_test=False)
-                    .search([("id", "child_of", owned.ids), ("user_id", "=", old_user.id)])
+            # checked above: the write records the change like any other change of account manager
+            customers.sudo().with_context(retention_owner_reason=reason).write({"user_id": new_user.id})
+        return customers.filtered(lambda customer: customer.user_id == new_user)
+
+    # --- changes of account manager -----------------------------------------------------------------
+    def _retention_owner_changes(self, vals):
+        """{customer: old account manager} for the customers whose account manager ``vals`` changes, once
+        the current user was found allowed to make the change."""
+        if "user_id" not in vals:
+            return {}
+        new_user = self.env["res.users"].sudo().browse(vals["user_id"] or [])
+        company_partners = self.env["res.company"].sudo().search([]).partner_id  # pylint: disable=no-search-all
+        customers = (
+            self.sudo()
+            .with_context(active_test=False)
+            .filtered(
+                lambda partner: (
+                    not partner.parent_id
+                    and partner.user_id != new_user
+                    and not partner.user_ids
+                    and partner not in company_partners
                 )
-                (owned | contacts).write({"user_id": new_user.id})
-                if old_user:
-                    self._retention_reassign_documents(owned | contacts, old_user, new_user)
-            moved = customers.filtered(lambda customer: customer.user_id == new_user)
-            self.env["retention.owner.history"].sudo().create(
-                [
-                    {
-                        "partner_id": customer.id,
-                        "company_id": self.env.company.id,
-                        "from_user_id": old_user.id,
-                        "to_user_id": new_user.id,
-                        "user_id": self.env.uid,
-                        "reason": reason,
-                    }
-                    for old_user, owned in by_owner.items()
-                    if old_user != new_user
-                    for customer in owned
-                ]
             )
-            none = self.env._("nobody")
-            moved._message_log_batch(
-                {
-                    customer.id: Markup("<p>%s</p>")
-                    % self.env._(
-                        "Account manager: %(old)s → %(new)s, by %(user)s: %(reason)s",
-                        old=old_user.name or none,
-                        new=new_user.name,
-                        user=self.env.user.name,
-                        reason=reason,
+        )
+        if customers and not self.env.su:
+            self._retention_check_owner_change(customers, new_user)
+        return {customer: customer.user_id for customer in customers}
+
+    def _retention_check_owner_change(self, customers, new_user):
+        """Who changes a customer's account manager: a retention manager, anyone; a supervisor, for the
+        customers of the teams they lead and orphans, to themselves or a member of those teams (or to
+        nobody); anyone else only takes a customer nobody holds, for themselves."""
+        user = self.env.user
+        if new_user and (not new_user.active or new_user.share):
+            raise UserError(self.env._("The new account manager must be an active internal user."))
+        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
+            return
+        customers = customers.sudo()
+        if not user.has_group("customer_retention.group_retention_supervisor"):
+            if new_user != user or customers.filtered("user_id"):
+                raise AccessError(
+                    self.env._(
+                        "You cannot change the account manager of %(customers)s: ask their supervisor.",
+                        customers=", ".join(customers.filtered("user_id").mapped("name") or customers.mapped("name")),
                     )
-                    for old_user, owned in by_owner.items()
-                    if old_user != new_user
-                    for customer in owned
-                }
+                )
+            return
+        led_teams = self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
+        if new_user and new_user != user and new_user not in led_teams.member_ids:
+            raise AccessError(self.env._("%(user)s is not in a sales team you lead.", user=new_user.name))
+        foreign = customers.filtered(
+            lambda customer: customer.user_id.active and customer.user_id.sale_team_id.user_id != user
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "You may only reassign customers of the teams you lead, or orphans: %(customers)s.",
+                    customers=", ".join(foreign.mapped("name")),
+                )
             )
-        return moved
+
+    def _retention_record_owner_changes(self, old_owners):
+        """After a change of account manager: contacts that followed the old one, open care plans and
+        checks, activities and follower subscriptions move to the new one; the confidential profiles keep
+        only their keepers as followers; the account manager history and the chatter say who, when and why."""
+        reason = self.env.context.get("retention_owner_reason") or self.env._("Changed on the customer")
+        Partner = self.sudo().with_context(active_test=False)
+        by_owner = {}
+        for customer, old_user in old_owners.items():
+            by_owner.setdefault(old_user, Partner.browse())
+            by_owner[old_user] |= customer
+        new_user = next(iter(old_owners)).user_id
+        for old_user, owned in by_owner.items():
+            contacts = Partner.search(
+                [("id", "child_of", owned.ids), ("id", "not in", owned.ids), ("user_id", "=", old_user.id)]
+            )
+            if contacts:
+                contacts.write({"user_id": new_user.id})
+            if old_user and new_user:
+                self._retention_reassign_documents(owned | contacts, old_user, new_user)
+        customers = Partner.browse([customer.id for customer in old_owners])
+        self.env["retention.profile"].sudo().with_context(active_test=False).search(
+            [("partner_id", "in", customers.ids)]
+        )._retention_prune_followers()
+        self.env["retention.owner.history"].sudo().create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": self.env.company.id,
+                    "from_user_id": old_user.id,
+                    "to_user_id": new_user.id,
+                    "user_id": self.env.uid,
+                    "reason": reason,
+                }
+                for customer, old_user in old_owners.items()
+            ]
+        )
+        none = self.env._("nobody")
+        customers._message_log_batch(
+            {
+                customer.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Account manager: %(old)s → %(new)s, by %(user)s: %(reason)s",
+                    old=old_user.name or none,
+                    new=new_user.name or none,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+                for customer, old_user in old_owners.items()
+            }
+        )
 
     def _retention_reassign_documents(self, partners, old_user, new_user):
         """Move what the old account manager was doing for ``partners``: open care plans (and their open
@@ -1039,10 +1256,10 @@ class ResPartner(models.Model):
                 ]
             )
         )
-        open_plans.with_context(retention_plan_transition=True).write({"user_id": new_user.id})
-        open_plans.action_ids.filtered(lambda line: line.state == "todo" and line.owner_id == old_user).with_context(
-            retention_plan_transition=True
-        ).write({"owner_id": new_user.id})
+        open_plans.write({"user_id": new_user.id})
+        open_plans.action_ids.filtered(lambda line: line.state == "todo" and line.owner_id == old_user).write(
+            {"owner_id": new_user.id}
+        )
         self.env["retention.action.check"].sudo().search(
             [("partner_id", "in", customers.ids), ("user_id", "=", old_user.id), ("state", "=", "planned")]
         ).write({"user_id": new_user.id})
@@ -1087,30 +1304,18 @@ class ResPartner(models.Model):
         (subscriptions - duplicates).write({"partner_id": new_user.partner_id.id})
 
     def _retention_check_reassign(self, customers, new_user, reason):
+        """The reassignment wizard: customers, a reason and a new account manager, by a supervisor (their
+        teams and orphans) or a manager."""
         if not customers:
             raise UserError(self.env._("Select the customers to reassign."))
         if not (reason or "").strip():
             raise UserError(self.env._("Say why the customers change account manager."))
-        if not new_user or not new_user.active or new_user.share:
+        if not new_user:
             raise UserError(self.env._("The new account manager must be an active internal user."))
         user = self.env.user
-        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
-            return
-        if not user.has_group("customer_retention.group_retention_supervisor"):
+        if not (self.env.su or user.has_group("customer_retention.group_retention_supervisor")):
             raise AccessError(self.env._("Only supervisors and retention managers reassign customers."))
-        led_teams = self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
-        if new_user != user and new_user not in led_teams.member_ids:
-            raise AccessError(self.env._("%(user)s is not in a sales team you lead.", user=new_user.name))
-        foreign = customers.sudo().filtered(
-            lambda customer: customer.user_id.active and customer.user_id.sale_team_id.user_id != user
-        )
-        if foreign:
-            raise AccessError(
-                self.env._(
-                    "You may only reassign customers of the teams you lead, or orphans: %(customers)s.",
-                    customers=", ".join(foreign.mapped("name")),
-                )
-            )
+        self._retention_check_owner_change(customers, new_user)
 
     def action_retention_recompute(self):
         return self.env["retention.recompute"].action_recompute_now()

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .res_partner import SATISFACTION_SELECTION
 
@@ -23,9 +23,10 @@ class RetentionActionCheck(models.Model):
 
     _name = "retention.action.check"
     _description = "Care Action Check"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "action_datetime desc, id desc"
     _check_company_auto = True
+    _server_fields = ("state",)  # Mark as Done / Cancel / Reset only
 
     user_id = fields.Many2one(
         "res.users",
@@ -78,6 +79,7 @@ class RetentionActionCheck(models.Model):
         readonly=True,
         tracking=True,
         index=True,
+        copy=False,
     )
     has_overlap = fields.Boolean(
         string="Overlapping Service",
@@ -148,6 +150,34 @@ class RetentionActionCheck(models.Model):
             if check.plan_action_id and check.plan_action_id.plan_id != check.plan_id:
                 raise ValidationError(self.env._("The plan action belongs to another care plan."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        checks = super().create(self._server_create_vals(vals_list))
+        checks._check_plan_links()
+        return checks
+
+    def write(self, vals):
+        self._server_check_write(vals)
+        res = super().write(vals)
+        if {"plan_id", "plan_action_id"} & set(vals):
+            self._check_plan_links()
+        return res
+
+    def _check_plan_links(self):
+        """A check links only to a care plan and a plan action the user may write: done, it marks the
+        action done."""
+        if self.env.su:
+            return
+        for check in self:
+            for linked in (check.plan_id, check.plan_action_id):
+                if linked and not linked.has_access("write"):
+                    raise AccessError(
+                        self.env._(
+                            "You cannot link an action check to %(record)s: it is not a care plan you may write.",
+                            record=linked.sudo().display_name,
+                        )
+                    )
+
     @api.depends("partner_id", "action_datetime", "channel")
     def _compute_display_name(self):
         channels = dict(self._fields["channel"]._description_selection(self.env))
@@ -168,11 +198,17 @@ class RetentionActionCheck(models.Model):
         if any(check.state not in states for check in self):
             raise UserError(self.env._("This action check is not in a state that allows this."))
 
+    def _set_state(self, state):
+        """The buttons change the state once the user may write the checks."""
+        self.check_access("write")
+        self.sudo().write({"state": state})
+
     def action_done(self):
-        """Done: the customer's last contact date moves, the plan action is done, the next step is scheduled."""
+        """Done: the customer's last contact date moves, the plan action is done, the next step is scheduled
+        on the check (only those who read the check see it)."""
         self._check_state("planned")
-        self.write({"state": "done"})
-        self.plan_action_id.sudo().with_context(retention_plan_transition=True).write({"state": "done"})
+        self._set_state("done")
+        self.plan_action_id.sudo().write({"state": "done"})
         Partner = self.env["res.partner"]
         for company, checks in self.grouped("company_id").items():
             latest = {}
@@ -187,7 +223,7 @@ class RetentionActionCheck(models.Model):
             for day, partner_ids in by_day.items():
                 Partner._retention_sql_set(company, {"retention_last_contact_date": day}, partner_ids)
         for check in self.filtered("next_step_date"):
-            check.partner_id.sudo().activity_schedule(
+            check.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=check.next_step_date,
                 user_id=check.user_id.id,
@@ -200,10 +236,10 @@ class RetentionActionCheck(models.Model):
 
     def action_cancel(self):
         self._check_state("planned")
-        self.write({"state": "cancelled"})
+        self._set_state("cancelled")
         return True
 
     def action_reset(self):
         self._check_state("cancelled")
-        self.write({"state": "planned"})
+        self._set_state("planned")
         return True

@@ -17,8 +17,10 @@ class RetentionBorrowing(models.Model):
 
     _name = "retention.borrowing"
     _description = "Profile Borrowing"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    _server_fields = ("state", "date_start", "date_end", "decided_by_id", "profile_id")
+    _fixed_fields = ("partner_id", "user_id", "reason", "duration_days")
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -50,10 +52,11 @@ class RetentionBorrowing(models.Model):
         readonly=True,
         tracking=True,
         index=True,
+        copy=False,
     )
-    date_start = fields.Datetime(string="From", readonly=True)
-    date_end = fields.Datetime(string="Until", readonly=True, index=True)
-    decided_by_id = fields.Many2one("res.users", readonly=True)
+    date_start = fields.Datetime(string="From", readonly=True, copy=False)
+    date_end = fields.Datetime(string="Until", readonly=True, index=True, copy=False)
+    decided_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     is_current = fields.Boolean(
         string="Open Now",
         compute="_compute_is_current",
@@ -93,12 +96,15 @@ class RetentionBorrowing(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         Profile = self.env["retention.profile"].sudo()
-        for vals in vals_list:
+        # the company only chooses the profile (the borrowing's company is the profile's)
+        vals_list = [dict(vals) for vals in vals_list]
+        companies = [vals.pop("company_id", None) for vals in vals_list]
+        vals_list = self._server_create_vals(vals_list)
+        for vals, company_id in zip(vals_list, companies, strict=True):
             if not self.env.su:
                 vals["user_id"] = self.env.uid
             partner = self.env["res.partner"].browse(vals.get("partner_id")).commercial_partner_id
-            # the company only chooses the profile (the borrowing's company is the profile's)
-            company = self.env["res.company"].browse(vals.pop("company_id", None)) or self.env.company
+            company = self.env["res.company"].browse(company_id) or self.env.company
             profile = Profile.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)])
             if not profile:
                 raise UserError(
@@ -150,6 +156,10 @@ class RetentionBorrowing(models.Model):
                     note=borrowing.reason,
                 )
         return borrowings
+
+    def write(self, vals):
+        self._server_check_write(vals)
+        return super().write(vals)
 
     # --- decisions ---------------------------------------------------------------------------------
     def _check_decider(self):
@@ -219,6 +229,7 @@ class RetentionBorrowing(models.Model):
         for borrowing in self.sudo():
             borrowing.write({"state": "revoked", "date_end": min(borrowing.date_end, fields.Datetime.now())})
             borrowing._log("revoke")
+        self.profile_id._retention_prune_followers()
         return True
 
     @api.model
@@ -227,6 +238,7 @@ class RetentionBorrowing(models.Model):
         expired = self.sudo().search([("state", "=", "approved"), ("date_end", "<=", fields.Datetime.now())])
         expired.write({"state": "expired"})
         expired._log("expire")
+        expired.profile_id._retention_prune_followers()
 
     def _close_activities(self):
         self.activity_ids.action_feedback(feedback=self.env._("Decided."))

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 def week_start(day):
@@ -14,9 +14,11 @@ class RetentionCardReview(models.Model):
 
     _name = "retention.card.review"
     _description = "Weekly Card Review"
-    _inherit = ["mail.thread"]
+    _inherit = ["retention.server.fields.mixin", "mail.thread"]
     _order = "week desc, id desc"
     _rec_names_search = ["salesperson_id", "supervisor_id"]
+    # a review is of one salesperson, by its supervisor, in the week it is recorded: none is back-dated
+    _fixed_fields = ("supervisor_id", "salesperson_id", "company_id", "week")
 
     supervisor_id = fields.Many2one(
         "res.users",
@@ -121,9 +123,18 @@ class RetentionCardReview(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        this_week = week_start(fields.Date.context_today(self))
+        vals_list = self._server_create_vals(vals_list)
         for vals in vals_list:
             if not self.env.su:
                 vals["supervisor_id"] = self.env.uid  # the reviewer is whoever records the review
+                if vals.get("week") and week_start(fields.Date.to_date(vals["week"])) != this_week:
+                    raise UserError(
+                        self.env._(
+                            "A card review is recorded in the week it is made (week of %(week)s).",
+                            week=fields.Date.to_string(this_week),
+                        )
+                    )
             if vals.get("week"):
                 vals["week"] = week_start(fields.Date.to_date(vals["week"]))
         reviews = super().create(vals_list)
@@ -144,8 +155,7 @@ class RetentionCardReview(models.Model):
     def write(self, vals):
         if not self.env.su and self.env.user in self.salesperson_id:
             raise AccessError(self.env._("Nobody changes the review of their own customer cards."))
+        self._server_check_write(vals)
         if vals.get("week"):
             vals = {**vals, "week": week_start(fields.Date.to_date(vals["week"]))}
-        if "supervisor_id" in vals and not self.env.su:
-            vals = {key: value for key, value in vals.items() if key != "supervisor_id"}
         return super().write(vals)

@@ -5,7 +5,9 @@ class RetentionCarePlanLineMixin(models.AbstractModel):
     """A line of a care plan: it lives and dies with its plan, and is edited while the plan is."""
 
     _name = "retention.care.plan.line.mixin"
+    _inherit = ["retention.server.fields.mixin"]
     _description = "Care Plan Line"
+    _fixed_fields = ("plan_id",)  # a line never moves to another plan
 
     plan_id = fields.Many2one("retention.care.plan", string="Care Plan", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
@@ -16,17 +18,20 @@ class RetentionCarePlanLineMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines.plan_id._check_editable({"line_ids"})
+        lines = super().create(self._server_create_vals(vals_list))
+        if not self.env.su:
+            lines.plan_id._check_editable({"line_ids"})
         return lines
 
     def write(self, vals):
-        if not self.env.context.get("retention_plan_transition"):
+        self._server_check_write(vals)
+        if not self.env.su:
             self._check_plan_editable(set(vals))
         return super().write(vals)
 
     def unlink(self):
-        self.plan_id._check_editable({"line_ids"})
+        if not self.env.su:
+            self.plan_id._check_editable({"line_ids"})
         return super().unlink()
 
     def _check_plan_editable(self, fnames):

@@ -2,6 +2,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .retention_server_fields_mixin import refuse_server_values
+
 MANAGER_GROUP = "customer_retention.group_retention_manager"
 
 STATES = [
@@ -25,9 +27,19 @@ class RetentionCarePlan(models.Model):
 
     _name = "retention.care.plan"
     _description = "Customer Care Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    # set by the workflow buttons only (who submitted, approved, rejected, evaluated, and when)
+    _server_fields = (
+        "name",
+        "state",
+        "reject_reason",
+        "date_submitted",
+        "date_approved",
+        "date_done",
+        "evaluated_by_id",
+    )
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
     partner_id = fields.Many2one(
@@ -54,8 +66,10 @@ class RetentionCarePlan(models.Model):
     date = fields.Date(required=True, default=fields.Date.context_today)
     date_start = fields.Date(string="Period From", required=True)
     date_end = fields.Date(string="Period To", required=True)
-    state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True, index=True)
-    reject_reason = fields.Text(readonly=True, tracking=True)
+    state = fields.Selection(
+        STATES, default="draft", required=True, readonly=True, tracking=True, index=True, copy=False
+    )
+    reject_reason = fields.Text(readonly=True, tracking=True, copy=False)
     # when the plan last reached each milestone: the supervisor scorecard counts plans by these dates
     date_submitted = fields.Date(string="Submitted On", readonly=True, copy=False)
     date_approved = fields.Date(string="Approved On", readonly=True, copy=False)
@@ -82,13 +96,13 @@ class RetentionCarePlan(models.Model):
     strengths = fields.Text()
     weaknesses = fields.Text()
     # evaluation 客户关怀的评估
-    score_strategy = fields.Selection(SCORES, string="Strategy")
-    score_execution = fields.Selection(SCORES, string="Execution")
-    score_awareness = fields.Selection(SCORES, string="Awareness")
-    score_satisfaction = fields.Selection(SCORES, string="Satisfaction")
-    score_loyalty = fields.Selection(SCORES, string="Loyalty")
-    evaluation_comment = fields.Text(string="Evaluation")
-    evaluated_by_id = fields.Many2one("res.users", readonly=True)
+    score_strategy = fields.Selection(SCORES, string="Strategy", copy=False)
+    score_execution = fields.Selection(SCORES, string="Execution", copy=False)
+    score_awareness = fields.Selection(SCORES, string="Awareness", copy=False)
+    score_satisfaction = fields.Selection(SCORES, string="Satisfaction", copy=False)
+    score_loyalty = fields.Selection(SCORES, string="Loyalty", copy=False)
+    evaluation_comment = fields.Text(string="Evaluation", copy=False)
+    evaluated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     check_ids = fields.One2many("retention.action.check", "plan_id", string="Action Checks")
     check_count = fields.Integer(compute="_compute_check_count")
     target_amount = fields.Monetary(string="Expected Amount", compute="_compute_target_totals")
@@ -121,6 +135,7 @@ class RetentionCarePlan(models.Model):
             plan.check_count = counts.get(plan, 0)
 
     @api.depends("target_ids.expected_amount", "target_ids.actual_amount")
+    @api.depends_context("uid")
     def _compute_target_totals(self):
         for plan in self:
             plan.target_amount = sum(plan.target_ids.mapped("expected_amount"))
@@ -158,17 +173,54 @@ class RetentionCarePlan(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # a plan starts as a draft: its evaluation comes from the supervisor once it is done
+        vals_list = [
+            refuse_server_values(self, vals, EVALUATION_FIELDS, create=True)
+            for vals in self._server_create_vals(vals_list)
+        ]
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("retention.care.plan") or "/"
-        return super().create(vals_list)
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("retention.care.plan") or "/"
+        plans = super().create(vals_list)
+        plans._check_people()
+        return plans
 
     def write(self, vals):
-        if not self.env.context.get("retention_plan_transition") and not self._is_progress_only(vals):
+        self._server_check_write(vals)
+        if not self.env.su and not self._is_progress_only(vals):
             self._check_editable(set(vals))
             if set(vals) & set(EVALUATION_FIELDS):
                 vals = {**vals, "evaluated_by_id": self.env.uid}
-        return super().write(vals)
+        res = super().write(vals)
+        if {"partner_id", "user_id"} & set(vals):
+            self._check_people()
+        return res
+
+    def _check_people(self):
+        """A user writes plans for the customers they keep (account manager, supervisor of the team, manager),
+        with themselves, the customer's account manager or a member of a team they lead as the plan's
+        account manager."""
+        if self.env.su or self._is_manager():
+            return
+        user = self.env.user
+        led_members = self.env["crm.team"].sudo().search([("user_id", "=", user.id)]).member_ids
+        for plan in self.sudo():
+            if not plan.partner_id._retention_kept_by(user):
+                raise AccessError(
+                    self.env._(
+                        "%(customer)s is not your customer: its account manager or their supervisor writes its "
+                        "care plans.",
+                        customer=plan.partner_id.display_name,
+                    )
+                )
+            if plan.user_id not in user | plan.partner_id.user_id | led_members:
+                raise AccessError(
+                    self.env._(
+                        "%(user)s cannot be the account manager of this care plan: choose yourself or the "
+                        "customer's account manager.",
+                        user=plan.user_id.name,
+                    )
+                )
 
     def _is_progress_only(self, vals):
         """The form of an approved plan saves only the progress of its action lines (checked by the lines)."""
@@ -248,7 +300,9 @@ class RetentionCarePlan(models.Model):
                 )
 
     def _set_state(self, values):
-        self.with_context(retention_plan_transition=True).write(values)
+        """The workflow writes the state and its dates once the action method checked who acts and when."""
+        self.check_access("write")
+        self.sudo().write(values)
 
     # --- workflow ---------------------------------------------------------------------------------
     def action_submit(self):
@@ -351,9 +405,13 @@ class RetentionCarePlan(models.Model):
         """{target id: untaxed amount in company currency of the customer's confirmed orders of the target's
         product since the plan started} — one query for all targets."""
         rows = [t for t in targets if t.product_id and t.plan_id.partner_id and t.plan_id.date_start]
-        if not rows:
+        Order = self.env["sale.order"]
+        if not rows or not Order.has_access("read"):
             return {}
-        self.env["sale.order"].flush_model(["company_id", "state", "date_order", "partner_id", "currency_rate"])
+        # the orders the reader may see, by the record rules of sales orders (a salesperson with "own
+        # documents only" counts their own orders): a plan never reveals amounts its reader cannot open
+        visible = Order._search([("state", "=", "sale")])
+        Order.flush_model(["company_id", "state", "date_order", "partner_id", "currency_rate"])
         self.env["sale.order.line"].flush_model(["order_id", "product_id", "price_subtotal"])
         result = self.env.execute_query(
             SQL(
@@ -362,7 +420,7 @@ class RetentionCarePlan(models.Model):
                                   %(companies)s::int[], %(starts)s::date[])
                           AS t(target_id, partner_id, product_id, company_id, date_start)
                      JOIN sale_order o ON o.company_id = t.company_id AND o.state = 'sale'
-                                      AND o.date_order >= t.date_start
+                                      AND o.date_order >= t.date_start AND o.id IN %(visible)s
                      JOIN res_partner p ON p.id = o.partner_id AND p.commercial_partner_id = t.partner_id
                      JOIN sale_order_line l ON l.order_id = o.id AND l.product_id = t.product_id
                     GROUP BY t.target_id""",
@@ -371,6 +429,7 @@ class RetentionCarePlan(models.Model):
                 products=[t.product_id.id for t in rows],
                 companies=[t.plan_id.company_id.id for t in rows],
                 starts=[t.plan_id.date_start for t in rows],
+                visible=visible.subselect(),
             )
         )
         return dict(result)

@@ -28,6 +28,7 @@ class RetentionCarePlanTarget(models.Model):
         if self.product_id and not self.name:
             self.name = self.product_id.display_name
 
+    @api.depends_context("uid")
     def _compute_actual_amount(self):
         amounts = self.env["retention.care.plan"]._ordered_amounts(self)
         for target in self:

@@ -1,5 +1,5 @@
 from odoo import api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 SUPERVISOR_GROUP = "customer_retention.group_retention_supervisor"
 
@@ -62,6 +62,18 @@ class RetentionConfidentialMixin(models.AbstractModel):
         if not self.env.su:
             self._confidential_profiles()._log_borrowed_use("open")
         return result
+
+    def copy_data(self, default=None):
+        """Confidential data is never copied by users: a copy would carry the content out of the profile's
+        rules and without a log row (a borrower could keep it on a customer of their own)."""
+        if not self.env.su:
+            raise UserError(self.env._("Confidential profiles and their key dates cannot be copied."))
+        return super().copy_data(default)
+
+    def onchange(self, values, field_names, fields_spec):
+        if self.ids and not self.env.su:
+            self._confidential_profiles()._log_borrowed_use("open")
+        return super().onchange(values, field_names, fields_spec)
 
     def _export_rows(self, fields, *, _is_toplevel_call=True):
         if self and not self.env.su:

@@ -10,8 +10,9 @@ class RetentionKeyDate(models.Model):
 
     _name = "retention.key.date"
     _description = "Customer Key Date"
-    _inherit = ["retention.confidential.mixin"]
+    _inherit = ["retention.confidential.mixin", "retention.server.fields.mixin"]
     _order = "profile_id, date, id"
+    _fixed_fields = ("profile_id",)
 
     profile_id = fields.Many2one("retention.profile", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one(related="profile_id.partner_id", string="Customer", store=True, index=True)
@@ -27,6 +28,14 @@ class RetentionKeyDate(models.Model):
         today = fields.Date.context_today(self)
         for key_date in self:
             key_date.next_date = next_occurrence(key_date.date, key_date.yearly, today)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create(self._server_create_vals(vals_list))
+
+    def write(self, vals):
+        self._server_check_write(vals)
+        return super().write(vals)
 
     def _confidential_profiles(self):
         return self.profile_id

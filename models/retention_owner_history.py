@@ -3,7 +3,8 @@ from odoo.exceptions import AccessError
 
 
 class RetentionOwnerHistory(models.Model):
-    """Each change of a customer's account manager made by a reassignment (who, from, to, when, why)."""
+    """Each change of a customer's account manager, from the form, an import or a reassignment (who, from, to,
+    when, why)."""
 
     _name = "retention.owner.history"
     _description = "Account Manager History"
@@ -15,7 +16,7 @@ class RetentionOwnerHistory(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     from_user_id = fields.Many2one("res.users", string="From", readonly=True)
-    to_user_id = fields.Many2one("res.users", string="To", required=True, readonly=True)
+    to_user_id = fields.Many2one("res.users", string="To", readonly=True)
     user_id = fields.Many2one("res.users", string="Moved By", required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     reason = fields.Text(required=True, readonly=True)

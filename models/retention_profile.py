@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class RetentionProfile(models.Model):
@@ -12,11 +12,14 @@ class RetentionProfile(models.Model):
     """
 
     _name = "retention.profile"
-    _inherit = ["retention.confidential.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.confidential.mixin", "retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Confidential Customer Profile"
     _rec_name = "partner_id"
     _order = "partner_id"
     _check_company_auto = True
+    # a profile stays with its customer and company: moving it would hand the content to another customer's
+    # keepers
+    _fixed_fields = ("partner_id", "company_id")
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -27,6 +30,7 @@ class RetentionProfile(models.Model):
         domain=[("parent_id", "=", False)],
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    active = fields.Boolean(default=True, help="A profile with a borrowing history is archived, never deleted.")
     user_id = fields.Many2one(related="partner_id.user_id", string="Account Manager")
     supervisor_id = fields.Many2one("res.users", compute="_compute_supervisor_id")
     basic_traits = fields.Text(help="Age, education, career path, family, health, character, hobbies.")
@@ -54,6 +58,7 @@ class RetentionProfile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         Partner = self.env["res.partner"]
+        vals_list = self._server_create_vals(vals_list)
         for vals in vals_list:
             partner = Partner.browse(vals.get("partner_id"))
             if partner.parent_id:
@@ -65,6 +70,97 @@ class RetentionProfile(models.Model):
                     )
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._server_check_write(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        """The access log and the borrowings keep what happened to a profile: such a profile is archived."""
+        Borrowing = self.env["retention.borrowing"].sudo().with_context(active_test=False)
+        Log = self.env["retention.access.log"].sudo()
+        for profile in self:
+            if Borrowing.search_count([("profile_id", "=", profile.id)], limit=1) or Log.search_count(
+                [("profile_id", "=", profile.id)], limit=1
+            ):
+                raise UserError(
+                    self.env._(
+                        "The confidential profile of %(customer)s has been borrowed: its history is kept. "
+                        "Archive it instead of deleting it.",
+                        customer=profile.sudo().partner_id.display_name,
+                    )
+                )
+
+    # --- followers: only the keepers of the profile --------------------------------------------------
+    def _retention_keeper_partners(self, partners):
+        """The partners of ``partners`` whose internal user keeps every profile of ``self`` (the account
+        manager, the supervisor of their team, a retention manager). Borrowers read, they never follow: a
+        follower keeps the notifications, and with them the content, after the borrowing ends."""
+        keepers = self.env["res.partner"]
+        customers = self.sudo().partner_id
+        companies = self.sudo().company_id
+        for partner in partners.sudo():
+            users = partner.with_context(active_test=False).user_ids.filtered(lambda user: not user.share)
+            if any(
+                user.active and companies <= user.company_ids and customers._retention_kept_by(user) == customers
+                for user in users
+            ):
+                keepers |= partner
+        return keepers
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        if not self.env.su and partner_ids:
+            partners = self.env["res.partner"].browse(partner_ids)
+            strangers = partners - self._retention_keeper_partners(partners)
+            if strangers:
+                raise AccessError(
+                    self.env._(
+                        "Only the account manager, their supervisor and retention managers follow a confidential "
+                        "profile: %(names)s cannot.",
+                        names=", ".join(strangers.sudo().mapped("display_name")),
+                    )
+                )
+        return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+
+    def message_post(self, **kwargs):
+        """A note on a profile reaches its keepers only: a recipient would keep the content for good."""
+        recipients = self.env["res.partner"].browse(kwargs.get("partner_ids") or [])
+        strangers = recipients - self._retention_keeper_partners(recipients)
+        if strangers and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(names)s may not read this confidential profile: write to its keepers only.",
+                    names=", ".join(strangers.sudo().mapped("display_name")),
+                )
+            )
+        return super().message_post(**kwargs)
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        if partner_ids:
+            partners = self.env["res.partner"].browse(partner_ids)
+            partner_ids = self._retention_keeper_partners(partners).ids
+        return super()._message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids, customer_ids=customer_ids)
+
+    def _retention_prune_followers(self):
+        """Unsubscribe the followers who no longer keep the profile (after a reassignment or a change of
+        team), and hand the activities of users who lost access to the customer's account manager."""
+        for profile in self.sudo():
+            followers = profile.message_partner_ids
+            strangers = followers - profile._retention_keeper_partners(followers)
+            if strangers:
+                profile.message_unsubscribe(partner_ids=strangers.ids)
+            owner = profile.partner_id.user_id
+            if owner and owner.partner_id not in profile.message_partner_ids:
+                profile.message_subscribe(partner_ids=owner.partner_id.ids)
+            lost = profile.activity_ids.filtered(
+                lambda activity, profile=profile: not profile.partner_id._retention_kept_by(activity.user_id)
+            )
+            holder = owner or profile.partner_id._retention_supervisor()
+            if lost and holder:
+                lost.write({"user_id": holder.id})
+            elif lost:
+                lost.unlink()
 
     def _confidential_profiles(self):
         return self

@@ -46,7 +46,9 @@ class TestActionCheck(CareCommon):
         self.assertEqual(line.state, "done")
         self.assertEqual(self.card(self.customer).retention_last_contact_date, date(2026, 7, 10))
         self.assertEqual(self.card(self.contact).retention_last_contact_date, date(2026, 7, 10))
-        todo = self._activities(self.customer)
+        # the next step is an activity on the check: only those who read the check see it
+        self.assertFalse(self._activities(self.customer))
+        todo = self._activities(check)
         self.assertEqual(todo.user_id, self.salesman_a)
         self.assertEqual(todo.date_deadline, date(2026, 7, 20))
         self.assertIn("revised quotation", str(todo.note))

@@ -88,10 +88,19 @@ class TestReports(CareCommon):
         check(self.salesman_a, self.c2, datetime(2026, 6, 16, 9), done=False, expense_travel=999)
         check(self.salesman_a, self.c2, datetime(2026, 7, 5, 9), expense_travel=777)
         check(self.salesman_b, self.c5, datetime(2026, 6, 20, 9), expense_travel=70)
+        # reviews are recorded in the week they review
         reviews = self.Review.with_user(self.supervisor_a)
-        reviews.create({"salesperson_id": self.salesman_a.id, "week": "2026-06-24", "partner_ids": self.c1.ids})
-        reviews.create({"salesperson_id": self.salesman_a.id, "week": "2026-06-08", "comment": "Fill the phones"})
-        reviews.create({"salesperson_id": self.salesman_a2.id, "week": "2026-05-25"})
+        self._in_june(
+            "2026-06-24",
+            lambda r: r.create({"salesperson_id": self.salesman_a.id, "partner_ids": self.c1.ids}),
+            reviews,
+        )
+        self._in_june(
+            "2026-06-08",
+            lambda r: r.create({"salesperson_id": self.salesman_a.id, "comment": "Fill the phones"}),
+            reviews,
+        )
+        self._in_june("2026-05-25", lambda r: r.create({"salesperson_id": self.salesman_a2.id}), reviews)
 
     def _june(self, user, **vals):
         return self.Wizard.with_user(user).create({"date_from": "2026-06-01", "date_to": "2026-06-30", **vals})

@@ -1,1 +1,6 @@
-from . import retention_adoption_wizard, retention_care_plan_reject, retention_report_wizard
+from . import (
+    base_partner_merge_automatic_wizard,
+    retention_adoption_wizard,
+    retention_care_plan_reject,
+    retention_report_wizard,
+)

@@ -1,0 +1,69 @@
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..models.res_partner import MERGE_MARK
+
+MANAGER_GROUP = "customer_retention.group_retention_manager"
+
+
+class BasePartnerMergeAutomaticWizard(models.TransientModel):
+    """Merge Contacts moves everything that points at the merged partners: not the confidential side of a
+    customer unless a retention manager merges, and never the access log (it keeps what happened)."""
+
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
+        partners = self.env["res.partner"].browse(partner_ids).exists()
+        if dst_partner and dst_partner in partners:
+            src_partners = partners - dst_partner
+        else:
+            ordered = self._get_ordered_partner(partners.ids)
+            dst_partner, src_partners = ordered[-1:], ordered[:-1]
+        self._retention_check_merge(src_partners, dst_partner)
+        return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
+
+    @api.model
+    def _retention_check_merge(self, src_partners, dst_partner):
+        if not src_partners:
+            return
+        env = self.env
+        src = src_partners.ids
+        logged = env["retention.access.log"].sudo().search([("partner_id", "in", src)]).partner_id
+        if logged:
+            raise UserError(
+                env._(
+                    "The access log of a confidential profile names %(customers)s: it keeps what happened and is "
+                    "never rewritten. Merge the other contacts into %(customers)s instead.",
+                    customers=", ".join(logged.mapped("display_name")),
+                )
+            )
+        Profile = env["retention.profile"].sudo().with_context(active_test=False)
+        confidential = {
+            env._("confidential profiles"): Profile.search([("partner_id", "in", src)]),
+            env._("borrowings"): env["retention.borrowing"].sudo().search([("partner_id", "in", src)]),
+            env._("care plans"): env["retention.care.plan"].sudo().search([("partner_id", "in", src)]),
+        }
+        found = {label: records for label, records in confidential.items() if records}
+        if found and not (env.su or env.user.has_group(MANAGER_GROUP)):
+            raise UserError(
+                env._(
+                    "%(customers)s have %(what)s: only a retention manager merges them into another customer.",
+                    customers=", ".join(found[next(iter(found))].partner_id.mapped("display_name")),
+                    what=", ".join(found),
+                )
+            )
+        profiles = confidential[env._("confidential profiles")]
+        both = profiles.company_id & Profile.search([("partner_id", "=", dst_partner.id)]).company_id
+        if both:
+            raise UserError(
+                env._(
+                    "%(customer)s and the contacts merged into it each have a confidential profile in %(companies)s: "
+                    "bring the two profiles together by hand first.",
+                    customer=dst_partner.display_name,
+                    companies=", ".join(both.mapped("name")),
+                )
+            )
+
+    def _update_values(self, src_partners, dst_partner):
+        # the card is the recompute's and the overrides are history: the merge copies neither
+        return super()._update_values(src_partners, dst_partner.with_context(retention_merge=MERGE_MARK))
