@@ -3,7 +3,9 @@
 from . import (
     card_completeness,
     dates,
+    ir_attachment,
     mail_activity,
+    mail_message,
     res_company,
     res_config_settings,
     res_partner,

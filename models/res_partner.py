@@ -76,7 +76,8 @@ OVERRIDE_FIELDS = {
     "retention_stage_override": "retention_stage_override_reason",
 }
 
-# Classifications typed by people; kept on the commercial partner and copied to its contacts by Odoo.
+# Classifications typed by people; kept on the commercial partner and copied to its contacts by Odoo (not to a
+# duplicate: another customer, whose classes are typed anew — and a user outside the retention groups duplicates).
 MANUAL_FIELDS = (
     "retention_closeness",
     "retention_value_type",
@@ -312,6 +313,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         groups=USER_GROUP,
+        copy=False,
     )
     retention_value_type = fields.Selection(
         [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
@@ -320,6 +322,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         groups=USER_GROUP,
+        copy=False,
     )
     retention_value_type_suggested = fields.Selection(
         [("high_value", "High Value"), ("key_influence", "Key Influence"), ("double", "Double Key Customer")],
@@ -334,6 +337,7 @@ class ResPartner(models.Model):
         tracking=True,
         help="Small volume but large influence (reference customer, industry leader, opinion maker).",
         groups=USER_GROUP,
+        copy=False,
     )
     retention_personality = fields.Selection(
         [
@@ -347,6 +351,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         groups=USER_GROUP,
+        copy=False,
     )
     retention_personality_strategy = fields.Text(
         string="Service Strategy", compute="_compute_retention_personality_strategy", groups=USER_GROUP
@@ -358,6 +363,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         groups=USER_GROUP,
+        copy=False,
     )
     retention_product_attitude = fields.Selection(
         [("loyal", "Loyal Customer"), ("switcher", "Brand Switcher"), ("no_loyalty", "No Brand Loyalty")],
@@ -366,6 +372,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         groups=USER_GROUP,
+        copy=False,
     )
     retention_satisfaction = fields.Selection(
         SATISFACTION_SELECTION,
@@ -374,6 +381,7 @@ class ResPartner(models.Model):
         index=False,
         tracking=True,
         groups=USER_GROUP,
+        copy=False,
     )
 
     # --- derived classifications (recompute) --------------------------------------------------------
@@ -403,6 +411,7 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="Customer who brought this customer.",
         groups=USER_GROUP,
+        copy=False,
     )
     retention_referral_count = fields.Integer(
         string="Customers Referred", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
@@ -531,12 +540,21 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = [self._retention_refuse_system_values(vals, create=True) for vals in vals_list]
+        context = self.env.context
+        if not self.env.su:
+            # neither a default_<field> in the context nor a user default chooses a protected field
+            protected = self._retention_protected_on_create()
+            context = {
+                key: value
+                for key, value in context.items()
+                if not (key.startswith("default_") and key.removeprefix("default_") in protected)
+            }
+            vals_list = [self._retention_refuse_system_values(vals, protected) for vals in vals_list]
         overridden = [bool(OVERRIDE_FIELDS.keys() & {f for f, v in vals.items() if v}) for vals in vals_list]
         for vals, override in zip(vals_list, overridden, strict=True):
             if override or any(vals.get(reason) for reason in OVERRIDE_FIELDS.values()):
                 self.browse()._retention_check_override(vals)
-        partners = super().create(vals_list)
+        partners = super(ResPartner, self.with_context(context)).create(vals_list).with_env(self.env)
         for partner, vals, override in zip(partners, vals_list, overridden, strict=True):
             if override:  # an override given at creation (form, import) is history like any other
                 partner._retention_apply_overrides(vals)
@@ -547,7 +565,9 @@ class ResPartner(models.Model):
         if self.env.context.get("retention_merge") is MERGE_MARK:
             skipped = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
             vals = {fname: value for fname, value in vals.items() if fname not in skipped}
-        vals = self._retention_refuse_system_values(vals)
+        if not self.env.su:
+            refuse_server_values(self, vals, [fname for fname in SYSTEM_FIELDS if fname in vals])
+        vals = dict(vals)
         overrides = OVERRIDE_FIELDS.keys() & set(vals)
         if overrides or set(OVERRIDE_FIELDS.values()) & set(vals):
             self._retention_check_override(vals)
@@ -555,6 +575,7 @@ class ResPartner(models.Model):
                 if not vals[field]:
                     vals[OVERRIDE_FIELDS[field]] = False  # a cleared override leaves no stale reason behind
         old_owners = self._retention_owner_changes(vals)
+        moved = self._retention_parent_changes(vals)
         res = super().write(vals)
         if overrides:
             self._retention_apply_overrides(vals)
@@ -562,18 +583,63 @@ class ResPartner(models.Model):
             self._retention_record_owner_changes(old_owners)
         if "parent_id" in vals:
             self._retention_copy_card_from_commercial()
+        # a contact that becomes a company of its own starts without the card it showed
+        moved.filtered(lambda partner: partner.commercial_partner_id == partner)._retention_clear_card()
         return res
 
-    def _retention_refuse_system_values(self, vals, create=False):
-        """The card's metrics, classes, risk and contact dates are the recompute's (and a done action
-        check's): users, imports included, never write them. An empty value on create (an imported column
-        left blank) is dropped."""
-        if self.env.su:
-            return vals
-        if create:
-            vals = {fname: value for fname, value in vals.items() if fname not in SYSTEM_FIELDS or value}
-        refuse_server_values(self, vals, [fname for fname in SYSTEM_FIELDS if fname in vals])
-        return dict(vals)
+    @api.model
+    def _retention_protected_on_create(self):
+        """Fields a user's create never sets: the system's card and the overrides (given explicitly, with their
+        rules); for users outside the retention groups, every retention field."""
+        protected = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
+        if not self.env.user.has_group(USER_GROUP):
+            protected |= {
+                fname for fname, field in self._fields.items() if fname.startswith("retention_") and field.store
+            }
+        return protected
+
+    def _retention_refuse_system_values(self, vals, protected):
+        """Users, imports included, never write the card's metrics, classes, risk and contact dates (the
+        recompute's, and a done action check's), and users outside the retention groups set no retention
+        field. An empty value (an imported column left blank) is dropped; a missing one is empty."""
+        vals = {fname: value for fname, value in vals.items() if fname not in protected or value}
+        if self.env.user.has_group(USER_GROUP):
+            refused = [fname for fname in SYSTEM_FIELDS if fname in vals]
+        else:
+            refused = [fname for fname in protected if fname in vals]
+        refuse_server_values(self, vals, refused)
+        return {**dict.fromkeys(protected, False), **vals}
+
+    def _retention_parent_changes(self, vals):
+        """Moving a customer under another company, a contact to another one, or making a contact a company
+        changes who holds it: its account manager, their supervisor or a manager does it. Returns the moved
+        partners that showed another company's card."""
+        if "parent_id" not in vals and "is_company" not in vals:
+            return self.browse()
+        moved = self.filtered(
+            lambda partner: (
+                ("parent_id" in vals and partner.parent_id.id != (vals["parent_id"] or False))
+                or ("is_company" in vals and partner.is_company != bool(vals["is_company"]))
+            )
+        )
+        if moved and not self.env.su:
+            self._retention_check_holder(moved)
+        # those that showed another company's card
+        return moved.filtered(lambda partner: partner.commercial_partner_id != partner)
+
+    def _retention_clear_card(self):
+        """Forget the card values of these partners in every company: the next recompute examines them anew."""
+        if not self:
+            return
+        self.flush_recordset(list(SYSTEM_FIELDS))
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET %s WHERE id = ANY(%s)",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in SYSTEM_FIELDS),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(list(SYSTEM_FIELDS))
 
     def _retention_copy_card_from_commercial(self):
         """A contact shows its company's data card at once (all companies), not only after the next recompute."""
@@ -867,34 +933,30 @@ class ResPartner(models.Model):
         )
 
     def _retention_post_transitions(self, company, changes):
+        """Each transition is a tracked change of the class field in the customer's chatter: Odoo shows a
+        tracked field only to those who may read it (the retention groups), so the chatter tells a portal user
+        or an accountant nothing of the classes. How and why (manual, reason, win-back) are in the history."""
         if not changes:
             return
         labels = self._retention_class_labels()
-        kind_names = {
-            "abc": self.env._("ABC class"),
-            "stage": self.env._("Lifecycle stage"),
-            "risk": self.env._("Risk level"),
-        }
-        none = self.env._("none")
-        bodies = {}
-        for change in changes:
-            win_back = change["kind"] == "stage" and scoring.is_win_back(change["old"], change["new"])
-            how = (
-                self.env._("manual: %(reason)s", reason=change.get("reason") or "")
-                if change["origin"] == "manual"
-                else self.env._("automatic recompute")
-            )
-            line = Markup("<li>%s: %s → %s (%s)%s</li>") % (
-                kind_names[change["kind"]],
-                labels[change["kind"]].get(change["old"], none),
-                labels[change["kind"]].get(change["new"], none),
-                how,
-                Markup(" — <b>%s</b>") % self.env._("won back") if win_back else "",
-            )
-            bodies[change["partner_id"]] = bodies.get(change["partner_id"], Markup("")) + line
-        prefix = Markup("<p>%s</p><ul>") % self.env._("Customer data card (%(company)s):", company=company.name)
-        bodies = {pid: prefix + body + Markup("</ul>") for pid, body in bodies.items()}
-        self.browse(list(bodies))._message_log_batch(bodies)
+        fnames = {"abc": "retention_abc_class", "stage": "retention_lifecycle_stage", "risk": "retention_risk_level"}
+        Fields = self.env["ir.model.fields"]
+        field_ids = {kind: Fields._get(self._name, fname).id for kind, fname in fnames.items()}
+        body = self.env._("Customer data card (%(company)s)", company=company.name)
+        partner_ids = list(dict.fromkeys(change["partner_id"] for change in changes))
+        messages = self.browse(partner_ids)._message_log_batch(dict.fromkeys(partner_ids, body))
+        message_of = {message.res_id: message.id for message in messages}
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                {
+                    "mail_message_id": message_of[change["partner_id"]],
+                    "field_id": field_ids[change["kind"]],
+                    "old_value_char": labels[change["kind"]].get(change["old"], ""),
+                    "new_value_char": labels[change["kind"]].get(change["new"], ""),
+                }
+                for change in changes
+            ]
+        )
 
     # --- who keeps a customer -----------------------------------------------------------------------
     @api.model
@@ -1141,21 +1203,17 @@ class ResPartner(models.Model):
             return {}
         new_user = self.env["res.users"].sudo().browse(vals["user_id"] or [])
         company_partners = self.env["res.company"].sudo().search([]).partner_id  # pylint: disable=no-search-all
-        customers = (
+        changed = (
             self.sudo()
             .with_context(active_test=False)
             .filtered(
-                lambda partner: (
-                    not partner.parent_id
-                    and partner.user_id != new_user
-                    and not partner.user_ids
-                    and partner not in company_partners
-                )
+                lambda partner: partner.user_id != new_user and not partner.user_ids and partner not in company_partners
             )
         )
-        if customers and not self.env.su:
-            self._retention_check_owner_change(customers, new_user)
-        return {customer: customer.user_id for customer in customers}
+        if changed and not self.env.su:
+            # a contact too: a customer made a contact for a moment is no way round
+            self._retention_check_owner_change(changed, new_user)
+        return {customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)}
 
     def _retention_check_owner_change(self, customers, new_user):
         """Who changes a customer's account manager: a retention manager, anyone; a supervisor, for the
@@ -1187,6 +1245,30 @@ class ResPartner(models.Model):
                 self.env._(
                     "You may only reassign customers of the teams you lead, or orphans: %(customers)s.",
                     customers=", ".join(foreign.mapped("name")),
+                )
+            )
+
+    def _retention_check_holder(self, partners):
+        """The current user acts for ``partners`` as their holder: their account manager, the supervisor of
+        that account manager's team or a retention manager; a partner nobody holds is anyone's."""
+        user = self.env.user
+        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
+            return
+        is_supervisor = user.has_group("customer_retention.group_retention_supervisor")
+        foreign = partners.sudo().filtered(
+            lambda partner: (
+                partner.user_id
+                and partner.user_id != user
+                and not (is_supervisor and partner.user_id.sale_team_id.user_id == user)
+            )
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "%(partners)s are held by %(users)s: only they, their supervisor or a retention manager may "
+                    "do this.",
+                    partners=", ".join(foreign.mapped("display_name")),
+                    users=", ".join(foreign.user_id.mapped("name")),
                 )
             )
 

@@ -153,15 +153,31 @@ class RetentionActionCheck(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         checks = super().create(self._server_create_vals(vals_list))
+        checks._check_people()
         checks._check_plan_links()
         return checks
 
     def write(self, vals):
         self._server_check_write(vals)
         res = super().write(vals)
+        if "user_id" in vals:
+            self._check_people()
         if {"plan_id", "plan_action_id"} & set(vals):
             self._check_plan_links()
         return res
+
+    def _check_people(self):
+        """A check is recorded by the person who acts, or for a member of a team the user leads; a manager
+        records for anyone. Its expenses count on that person's scorecard."""
+        if self.env.su or self.env.user.has_group("customer_retention.group_retention_manager"):
+            return
+        user = self.env.user
+        led_members = self.env["crm.team"].sudo().search([("user_id", "=", user.id)]).member_ids
+        for check in self.sudo():
+            if check.user_id not in user | led_members:
+                raise AccessError(
+                    self.env._("You record your own action checks: %(user)s records theirs.", user=check.user_id.name)
+                )
 
     def _check_plan_links(self):
         """A check links only to a care plan and a plan action the user may write: done, it marks the
@@ -207,6 +223,15 @@ class RetentionActionCheck(models.Model):
         """Done: the customer's last contact date moves, the plan action is done, the next step is scheduled
         on the check (only those who read the check see it)."""
         self._check_state("planned")
+        now = fields.Datetime.now()
+        for check in self:
+            if check.action_datetime > now:
+                raise UserError(
+                    self.env._(
+                        "%(check)s is planned for later: mark it done once it has happened.",
+                        check=check.display_name,
+                    )
+                )
         self._set_state("done")
         self.plan_action_id.sudo().write({"state": "done"})
         Partner = self.env["res.partner"]

@@ -126,6 +126,8 @@ class RetentionBorrowing(models.Model):
                 raise UserError(self.env._("A borrowing lasts from 1 to %(max)s days.", max=max_days))
             if not (vals.get("reason") or "").strip():
                 raise UserError(self.env._("Say why you need the profile."))
+            # what was checked is what is stored: no default from the context fills it in afterwards
+            vals.update(duration_days=days, reason=vals["reason"])
             pending = self.sudo().search_count(
                 [
                     ("profile_id", "=", profile.id),

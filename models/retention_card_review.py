@@ -128,6 +128,7 @@ class RetentionCardReview(models.Model):
         for vals in vals_list:
             if not self.env.su:
                 vals["supervisor_id"] = self.env.uid  # the reviewer is whoever records the review
+                vals.setdefault("week", this_week)  # not from a default in the context
                 if vals.get("week") and week_start(fields.Date.to_date(vals["week"])) != this_week:
                     raise UserError(
                         self.env._(

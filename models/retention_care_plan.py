@@ -187,6 +187,12 @@ class RetentionCarePlan(models.Model):
 
     def write(self, vals):
         self._server_check_write(vals)
+        if not self.env.su and set(vals) & set(EVALUATION_FIELDS):
+            # the evaluation is the supervisor's, once the plan is done
+            for plan in self:
+                if plan.state != "done":
+                    raise UserError(self.env._("The care plan %(name)s is evaluated once it is done.", name=plan.name))
+            self._check_supervisor()
         if not self.env.su and not self._is_progress_only(vals):
             self._check_editable(set(vals))
             if set(vals) & set(EVALUATION_FIELDS):

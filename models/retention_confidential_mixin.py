@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 SUPERVISOR_GROUP = "customer_retention.group_retention_supervisor"
 
@@ -23,8 +24,42 @@ class RetentionConfidentialMixin(models.AbstractModel):
     _name = "retention.confidential.mixin"
     _description = "Confidential Customer Data"
 
+    # the fields that hold what the customer confided, and the path to the customer from a record
+    _confidential_fields = ()
+    _confidential_customer_path = "partner_id"
+
     def _confidential_profiles(self):
         raise NotImplementedError
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        """A search on the content finds only profiles the user keeps: a borrower reads a profile (logged), he
+        does not probe it with searches (how many profiles mention a name?) that leave no trace."""
+        if self._confidential_fields and self._domain_reads_content(domain):
+            keeper_domain = self._keeper_domain()
+            if keeper_domain is not None:
+                domain = expression.AND([domain, keeper_domain])
+        return super()._search(domain, offset, limit, order)
+
+    @api.model
+    def _keeper_domain(self):
+        """The records of the customers the user keeps (account manager, supervisor of their team), as the
+        record rules that let them write; None when the user keeps all (manager, superuser)."""
+        user = self.env.user
+        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
+            return None
+        path = self._confidential_customer_path
+        domain = [(f"{path}.user_id", "=", user.id)]
+        if user.has_group(SUPERVISOR_GROUP):
+            domain = expression.OR([domain, [(f"{path}.user_id.sale_team_id.user_id", "=", user.id)]])
+        return domain
+
+    @api.model
+    def _domain_reads_content(self, domain):
+        return any(
+            isinstance(leaf, (list, tuple)) and len(leaf) == 3 and leaf[0].split(".")[0] in self._confidential_fields
+            for leaf in domain or []
+        )
 
     @read_write
     def read(self, fields=None, load="_classic_read"):

@@ -13,6 +13,8 @@ class RetentionKeyDate(models.Model):
     _inherit = ["retention.confidential.mixin", "retention.server.fields.mixin"]
     _order = "profile_id, date, id"
     _fixed_fields = ("profile_id",)
+    _confidential_fields = ("name", "date", "yearly")
+    _confidential_customer_path = "profile_id.partner_id"
 
     profile_id = fields.Many2one("retention.profile", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one(related="profile_id.partner_id", string="Customer", store=True, index=True)

@@ -20,6 +20,18 @@ class RetentionProfile(models.Model):
     # a profile stays with its customer and company: moving it would hand the content to another customer's
     # keepers
     _fixed_fields = ("partner_id", "company_id")
+    _confidential_fields = (
+        "basic_traits",
+        "taboos",
+        "preferences",
+        "beliefs",
+        "life_background",
+        "private_notes",
+        "key_date_ids",
+    )
+    # its chatter, attachments and activities are for its keepers (who write it): a borrower reads the five
+    # items and the key dates, each read logged, not the notes and files around them
+    _mail_post_access = "write"
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -122,6 +134,14 @@ class RetentionProfile(models.Model):
                     )
                 )
         return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+
+    def _get_mail_message_access(self, res_ids, operation, model_name=None):
+        operation = super()._get_mail_message_access(res_ids, operation, model_name)
+        return "write" if operation == "read" else operation
+
+    def _get_mail_thread_data_attachments(self):
+        attachments = super()._get_mail_thread_data_attachments()
+        return attachments - attachments._retention_profiles_not_kept()
 
     def message_post(self, **kwargs):
         """A note on a profile reaches its keepers only: a recipient would keep the content for good."""

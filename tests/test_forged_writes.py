@@ -544,6 +544,178 @@ class TestForgedWrites(ProfileCommon):
         # an internal user outside the groups still creates contacts of a customer
         contact = self.Partner.with_user(accountant).create({"name": "Ms. Zhou", "parent_id": self.customer.id})
         self.assertEqual(contact.sudo().retention_personality, "dominant")
+        duplicate = self.customer.with_user(accountant).copy()
+        self.assertFalse(duplicate.sudo().retention_personality)
         self.assertEqual(self.customer.with_user(self.salesman_a).retention_personality, "dominant")
         with self.assertRaises(AccessError):
             self.Partner.with_user(accountant).search([("retention_abc_class", "=", "a")])
+
+    # --- second round: what an attacker found around the first guards --------------------------------
+    def test_no_detour_through_contacts(self):
+        # A's customer made a contact of B's, its contact given to B, or linked from B's side: refused
+        self.assertRefused(
+            lambda: self.customer.with_user(self.salesman_b).write({"parent_id": self.b_customer.id}),
+            "make another's customer a contact of one's own",
+        )
+        self.assertRefused(
+            lambda: self.b_customer.with_user(self.salesman_b).write({"child_ids": [Command.link(self.customer.id)]}),
+            "link another's customer under one's own",
+        )
+        self.assertRefused(
+            lambda: self.contact.with_user(self.salesman_b).write({"user_id": self.salesman_b.id}),
+            "take a contact of another's customer",
+        )
+        # a contact that becomes a company of its own does not keep the card it showed
+        company = self.env.company
+        self.Partner._retention_sql_set(
+            company, {"retention_abc_class": "a", "retention_risk_level": "low"}, [self.b_customer.id]
+        )
+        own = self._customer("West Branch", user=self.salesman_b)
+        for detach in ({"parent_id": False}, {"is_company": True}):
+            own.with_user(self.salesman_b).write({"is_company": False, "parent_id": self.b_customer.id})
+            self.assertEqual(self.card(own).retention_abc_class, "a")
+            own.with_user(self.salesman_b).write(detach)
+            self.assertFalse(self.card(own).retention_abc_class or self.card(own).retention_risk_level, detach)
+
+    def test_no_default_chooses_a_protected_field(self):
+        forged = {
+            "default_retention_abc_class": "a",
+            "default_retention_risk_level": "low",
+            "default_retention_last_contact_date": "2030-01-01",
+            "default_retention_inputs_key": "forged",
+            "default_retention_abc_override": "a",
+        }
+        Partner = self.Partner.with_user(self.supervisor_a).with_context(**forged)
+        created = Partner.create({"name": "Defaulted Ltd", "is_company": True})
+        created |= self.Partner.browse(Partner.name_create("Name-created Ltd")[0])
+        created |= self.Partner.browse(Partner.load(["name"], [["Imported Defaults Ltd"]])["ids"])
+        self.assertEqual(len(created), 3)
+        for partner in created.with_user(self.supervisor_a):
+            self.assertFalse(
+                partner.retention_abc_class
+                or partner.retention_risk_level
+                or partner.retention_last_contact_date
+                or partner.retention_abc_override
+            )
+        # a user outside the retention groups sets no retention field at all
+        accountant = new_test_user(self.env, "ret_accountant_2", groups="base.group_user,base.group_partner_manager")
+        self.assertRefused(
+            lambda: self.Partner.with_user(accountant).create({"name": "Loose Ltd", "retention_closeness": "loose"}),
+            "outsider creates with a classification",
+        )
+        loose = (
+            self.Partner.with_user(accountant)
+            .with_context(default_retention_closeness="loose")
+            .create({"name": "Default Loose Ltd"})
+        )
+        self.assertFalse(loose.sudo().retention_closeness)
+        # a borrowing lasts what the settings allow, whatever the context says
+        borrowing = (
+            self.Borrowing.with_user(self.salesman_b)
+            .with_context(default_duration_days=365)
+            .create({"partner_id": self.customer.id, "reason": "Visit"})
+        )
+        self.assertEqual(borrowing.duration_days, 7)
+        # a review is of this week, whatever the context says
+        review = (
+            self.Review.with_user(self.supervisor_a)
+            .with_context(default_week="2026-01-05")
+            .create({"salesperson_id": self.salesman_a.id})
+        )
+        self.assertEqual(review.week, week_start(fields.Date.context_today(review)))
+
+    def test_evaluation_only_when_done_by_the_supervisor(self):
+        for user in (self.salesman_a, self.supervisor_a, self.manager):
+            self.assertRefused(
+                lambda user=user: self.plan.with_user(user).write({"score_strategy": "5", "evaluation_comment": "x"}),
+                f"evaluate a draft as {user.login}",
+            )
+        plan = self.plan
+        plan.with_user(self.salesman_a).action_submit()
+        plan.with_user(self.supervisor_a).action_approve()
+        plan.with_user(self.salesman_a).action_done()
+        self.assertRefused(
+            lambda: plan.with_user(self.salesman_a).write({"score_strategy": "5"}), "the owner evaluates"
+        )
+        plan.with_user(self.supervisor_a).write({"score_strategy": "4"})
+        self.assertEqual((plan.score_strategy, plan.evaluated_by_id), ("4", self.supervisor_a))
+
+    def test_checks_are_recorded_by_who_acts_and_done_once_they_happened(self):
+        self.assertRefused(
+            lambda: self.Check.with_user(self.salesman_a).create(
+                {
+                    "partner_id": self.customer.id,
+                    "action_datetime": datetime(2026, 7, 1, 9, 0),
+                    "user_id": self.salesman_b.id,
+                    "expense_entertainment": 5000,
+                }
+            ),
+            "record a check in someone else's name",
+        )
+        self.assertRefused(
+            lambda: self.check.with_user(self.salesman_a).write({"user_id": self.salesman_b.id}),
+            "hand one's check to another team",
+        )
+        # a supervisor records for the team
+        self.Check.with_user(self.supervisor_a).create(
+            {
+                "partner_id": self.customer.id,
+                "action_datetime": datetime(2026, 7, 2, 9, 0),
+                "user_id": self.salesman_a2.id,
+            }
+        )
+        future = self.Check.with_user(self.salesman_a).create(
+            {"partner_id": self.customer.id, "action_datetime": fields.Datetime.now() + timedelta(days=400)}
+        )
+        self.assertRefused(future.action_done, "mark a check of next year done")
+        self.assertFalse(self.card(self.customer).retention_last_contact_date)
+
+    def test_merge_takes_over_nobody_elses_customer(self):
+        victim = self._customer("West Victim", user=self.salesman_a2)
+        self.Check.with_user(self.salesman_a2).create(
+            {"partner_id": victim.id, "action_datetime": datetime(2026, 7, 3, 9, 0), "competitor_situation": "Secret"}
+        )
+        self.assertRefused(
+            lambda: self._merge(self.salesman_b, victim | self.b_customer, self.b_customer),
+            "merge a customer of another team into one's own",
+        )
+        self.assertTrue(victim.exists())
+        # one's own duplicates merge as in Odoo
+        duplicate = self._customer("West Coast Trading (dup)", user=self.salesman_b)
+        self._merge(self.salesman_b, duplicate | self.b_customer, self.b_customer)
+        self.assertFalse(duplicate.exists())
+
+    def test_borrower_reads_the_items_not_the_notes_files_or_searches(self):
+        self.profile.message_post(body="Chairman's son starts university in Shanghai", message_type="comment")
+        attachment = self.env["ir.attachment"].create(
+            {"name": "family.txt", "raw": b"confidential", "res_model": self.profile._name, "res_id": self.profile.id}
+        )
+        for user, sees in ((self.borrower_during, False), (self.salesman_a, True), (self.supervisor_a, True)):
+            Message = self.env["mail.message"].with_user(user)
+            found = Message.search([("model", "=", self.profile._name), ("res_id", "=", self.profile.id)])
+            self.assertEqual(bool(found.filtered(lambda m: "university" in str(m.sudo().body))), sees, user.login)
+            files = (
+                self.env["ir.attachment"]
+                .with_user(user)
+                .search([("res_model", "=", self.profile._name), ("res_id", "=", self.profile.id)])
+            )
+            self.assertEqual(files, attachment if sees else files.browse(), user.login)
+            if sees:
+                self.assertEqual(files.read(["raw"])[0]["raw"], b"confidential")
+            else:
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule", "odoo.models"):
+                    attachment.with_user(user).read(["raw"])
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule", "odoo.models"):
+                    attachment.with_user(user).check("read")
+            # a search on the content finds the profile only for its keepers
+            by_content = self.Profile.with_user(user).search_count([("taboos", "ilike", "clock")])
+            self.assertEqual(by_content, int(sees), user.login)
+            by_key_date = self.env["retention.key.date"].with_user(user).search_count([("name", "ilike", "birthday")])
+            self.assertEqual(by_key_date, int(sees), user.login)
+            customers = self.Partner.with_user(user).search(
+                [("retention_profile_ids", "any", [("taboos", "ilike", "clock")])]
+            )
+            self.assertEqual(customers, self.customer if sees else self.Partner, user.login)
+        # the borrower still opens the profile, and the read is logged
+        self.assertEqual(self.profile.with_user(self.borrower_during).read(["taboos"])[0]["taboos"], self.TABOO)
+        self.assertTrue(self.Log.search([("user_id", "=", self.borrower_during.id), ("action", "=", "open")]))

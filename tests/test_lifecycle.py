@@ -2,6 +2,8 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo.tests import new_test_user
+
 from .common import RetentionCommon
 
 
@@ -93,9 +95,15 @@ class TestLifecycle(RetentionCommon):
         )
         self.assertEqual(history[1].date.date(), date(2025, 3, 15))
         self.assertEqual(history[2].new_label, "Growth")
-        # the chatter of the customer tells the same story
-        bodies = customer.message_ids.mapped("body")
-        self.assertTrue(any("Churned" in body and "Growth" in body and "won back" in body for body in bodies))
+        # the chatter of the customer tells the same story, as tracked changes of the stage
+        tracked = customer.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "retention_lifecycle_stage"
+        )
+        self.assertIn(("Churned", "Growth"), [(value.old_value_char, value.new_value_char) for value in tracked])
+        # which Odoo shows only to those who may read the stage: not to a user outside the retention groups
+        outsider = new_test_user(self.env, "ret_outsider_chatter", groups="base.group_user")
+        self.assertFalse(tracked._filter_has_field_access(self.env(user=outsider)))
+        self.assertTrue(tracked._filter_has_field_access(self.env(user=self.salesman_a)))
 
     def test_recompute_twice_changes_nothing(self):
         customer = self._customer("Stable")

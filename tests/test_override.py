@@ -34,7 +34,10 @@ class TestOverride(RetentionCommon):
         card = self.card(self.customer)
         self.assertEqual(card.retention_abc_class, "b")
         self.assertFalse(card.retention_abc_override_reason)
-        self.assertTrue(any("Group headquarters" in body for body in self.customer.message_ids.mapped("body")))
+        tracked = self.customer.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "retention_abc_class"
+        )
+        self.assertTrue(tracked)
         rows = self.History.search([("partner_id", "=", self.customer.id), ("origin", "=", "manual")], order="id")
         self.assertEqual(
             [(r.old_value, r.new_value, r.reason, r.user_id) for r in rows],

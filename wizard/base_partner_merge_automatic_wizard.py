@@ -38,10 +38,13 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                 )
             )
         Profile = env["retention.profile"].sudo().with_context(active_test=False)
+        # merging a customer into another is taking it over: its holder, their supervisor or a manager does it
+        env["res.partner"]._retention_check_holder(src_partners)
         confidential = {
             env._("confidential profiles"): Profile.search([("partner_id", "in", src)]),
             env._("borrowings"): env["retention.borrowing"].sudo().search([("partner_id", "in", src)]),
             env._("care plans"): env["retention.care.plan"].sudo().search([("partner_id", "in", src)]),
+            env._("action checks"): env["retention.action.check"].sudo().search([("partner_id", "in", src)]),
         }
         found = {label: records for label, records in confidential.items() if records}
         if found and not (env.su or env.user.has_group(MANAGER_GROUP)):
