@@ -554,7 +554,9 @@ class ResPartner(models.Model):
         for vals, override in zip(vals_list, overridden, strict=True):
             if override or any(vals.get(reason) for reason in OVERRIDE_FIELDS.values()):
                 self.browse()._retention_check_override(vals)
-        partners = super(ResPartner, self.with_context(context)).create(vals_list).with_env(self.env)
+        # the context without the defaults it may not give (a dict replaces it: kwargs could only add keys)
+        partners = super(ResPartner, self.with_context(context)).create(vals_list)  # pylint: disable=context-overridden
+        partners = partners.with_env(self.env)
         for partner, vals, override in zip(partners, vals_list, overridden, strict=True):
             if override:  # an override given at creation (form, import) is history like any other
                 partner._retention_apply_overrides(vals)
