@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Development helper behind `make serve` / `make test` / `make bench` for the customer_retention addon.
-# Prepares (and reuses) a virtualenv, Debian packages (when root) and a PostgreSQL server, then runs
-# Odoo 18.0 from the source tree at $ODOO_SRC (default /opt/odoo/src) with this repository as an addon.
+# Prepares (and reuses) an Odoo 18.0 source tree, a virtualenv, Debian packages (when root) and a PostgreSQL
+# server, then runs Odoo with this repository as an addon. Odoo comes from $ODOO_SRC when it is set (used as it
+# is), else /opt/odoo/src when it holds a tree, else a shallow clone of $ODOO_GIT_URL at $ODOO_GIT_REF (default:
+# Odoo's 18.0 branch on GitHub) kept in the cache folder.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"  # runuser, pg tools
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ODOO_SRC=${ODOO_SRC:-/opt/odoo/src}
+ODOO_SRC=${ODOO_SRC:-}
+SYSTEM_ODOO_SRC=${CR_SYSTEM_ODOO_SRC:-/opt/odoo/src}
+ODOO_GIT_URL=${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}
+ODOO_GIT_REF=${ODOO_GIT_REF:-18.0}
 CACHE=${CR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/customer_retention}
 DEMO_DB=${CR_DEMO_DB:-retention_demo}
 HTTP_PORT=${CR_HTTP_PORT:-8069}
@@ -15,11 +20,70 @@ DEBS="libldap2-dev libsasl2-dev libpq-dev wkhtmltopdf postgresql fonts-noto-cjk 
 log() { printf '\033[1m[customer_retention]\033[0m %s\n' "$*" >&2; }
 die() { printf '[customer_retention] ERROR: %s\n' "$*" >&2; exit 1; }
 
-check_odoo_src() {
-    if [ ! -f "$ODOO_SRC/odoo/release.py" ] || [ ! -d "$ODOO_SRC/addons/sale" ] ||
-        ! grep -q "^version_info = (18, 0," "$ODOO_SRC/odoo/release.py"; then
-        die "ODOO_SRC=$ODOO_SRC is not an Odoo 18.0 source tree. Point ODOO_SRC at one, e.g. \
-git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo \"\$ODOO_SRC\" (upstream keeps 18.0 on branch '18.0')."
+# --- Odoo 18.0 source tree ------------------------------------------------------------------------
+is_odoo18() {
+    [ -f "$1/odoo/release.py" ] && [ -d "$1/addons/sale" ] && grep -q "^version_info = (18, 0," "$1/odoo/release.py"
+}
+
+resolve_odoo_src() {
+    # Sets ODOO_SRC to the tree to run: the one the user set (never modified), /opt/odoo/src, or the cached clone.
+    if [ -n "$ODOO_SRC" ]; then
+        is_odoo18 "$ODOO_SRC" || die "ODOO_SRC=$ODOO_SRC is not an Odoo 18.0 source tree (odoo/release.py of \
+version 18.0 and addons/sale). Point ODOO_SRC at one, or unset it: the tools then fetch Odoo 18.0 themselves."
+        return 0
+    fi
+    if is_odoo18 "$SYSTEM_ODOO_SRC"; then
+        ODOO_SRC=$SYSTEM_ODOO_SRC
+        return 0
+    fi
+    local dest
+    dest=$CACHE/odoo-$(printf '%s#%s' "$ODOO_GIT_URL" "$ODOO_GIT_REF" | sha1sum | cut -c1-10)
+    if [ -f "$dest/.customer_retention-complete" ] && is_odoo18 "$dest"; then
+        ODOO_SRC=$dest
+        return 0
+    fi
+    fetch_odoo "$dest"
+    ODOO_SRC=$dest
+}
+
+fetch_odoo() {
+    # A shallow clone into DEST.partial, checked, then renamed: an interrupted or failed fetch never leaves a
+    # tree that the next run would take for a good one (DEST exists only once complete).
+    local dest=$1 tmp=$1.partial
+    command -v git >/dev/null || die "git is needed to fetch Odoo 18.0 (apt-get install git), or set ODOO_SRC to an \
+Odoo 18.0 tree."
+    rm -rf "$tmp" "$dest"
+    mkdir -p "$tmp"
+    log "fetching Odoo $ODOO_GIT_REF from $ODOO_GIT_URL into $dest (shallow clone: a few hundred MB to \
+download, about 1.5 GB on disk; once)"
+    if ! { git -C "$tmp" init -q &&
+        git -C "$tmp" fetch --depth 1 --progress "$ODOO_GIT_URL" "$ODOO_GIT_REF" &&
+        git -C "$tmp" -c advice.detachedHead=false checkout -q FETCH_HEAD; }; then
+        rm -rf "$tmp"
+        die "could not fetch Odoo $ODOO_GIT_REF from $ODOO_GIT_URL (offline, or the address or revision is wrong). \
+Either set ODOO_SRC to an Odoo 18.0 source tree you already have, or set ODOO_GIT_URL to a reachable mirror of \
+https://github.com/odoo/odoo (and ODOO_GIT_REF to its 18.0 branch or a revision of it). Nothing was kept."
+    fi
+    if ! is_odoo18 "$tmp"; then
+        rm -rf "$tmp"
+        die "$ODOO_GIT_URL at $ODOO_GIT_REF is not Odoo 18.0 (odoo/release.py says otherwise): set ODOO_GIT_REF to \
+its 18.0 branch or a revision of it. Nothing was kept."
+    fi
+    touch "$tmp/.customer_retention-complete"
+    mv "$tmp" "$dest"
+    log "Odoo $(odoo_revision "$dest") ready in $dest"
+}
+
+odoo_revision() {
+    # What a failure report needs to run the same Odoo: the commit of a git checkout, else a fingerprint of the
+    # tree's Python files (name and size).
+    local src=${1:-$ODOO_SRC} sum
+    if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        echo "18.0 commit $(git -C "$src" rev-parse HEAD) at $src"
+    else
+        sum=$(cd "$src" && find odoo addons -name '*.py' -printf '%p %s\n' 2>/dev/null | LC_ALL=C sort | sha1sum |
+            cut -c1-12)
+        echo "18.0 tree at $src (not a git checkout; files fingerprint $sum)"
     fi
 }
 
@@ -125,7 +189,7 @@ odoo() {
 }
 
 prepare() {
-    check_odoo_src
+    resolve_odoo_src
     ensure_debs "$@"
     ensure_venv
     ensure_postgres
@@ -172,10 +236,12 @@ run_tests() {
     shift 3
     psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
     log "installing customer_retention in fresh database $db and running its tests ($tags)"
+    # the Odoo the tests ran on, so that a failure can be reproduced on the same one
+    echo "[customer_retention] Odoo $ODOO_REVISION" >"$logf"
     set +e
     odoo -d "$db" -i customer_retention --test-enable --test-tags="$tags" --stop-after-init --log-level=test \
         --http-port="${CR_TEST_HTTP_PORT:-8169}" "$@" \
-        2>&1 | tee "$logf" | grep --line-buffered -E " (WARNING|ERROR|CRITICAL) |odoo.tests.result|: (FAIL|ERROR):"
+        2>&1 | tee -a "$logf" | grep --line-buffered -E " (WARNING|ERROR|CRITICAL) |odoo.tests.result|: (FAIL|ERROR):"
     rc=${PIPESTATUS[0]}
     set -e
     return "$rc"
@@ -184,6 +250,8 @@ run_tests() {
 cmd_test() {
     prepare
     mkdir -p "$REPO/.build"
+    ODOO_REVISION=$(odoo_revision)
+    log "Odoo $ODOO_REVISION"
     local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=()
     # 1. every test, in a database without demo data; 2. the demo company of `make serve` (tag retention_demo),
     #    in a database installed with demo data. CR_TEST_TAGS runs only the first.
@@ -211,6 +279,15 @@ cmd_test() {
     local lint_rc=0
     cmd_lint || lint_rc=$?
     [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
+    # tooling checks: where Odoo comes from (tools/tests), a local git repository standing in for GitHub
+    local tools_log=$REPO/.build/test-tools.log ran tools_failed
+    log "tooling checks (tools/tests)"
+    "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
+    ran=$(grep -oE '^Ran [0-9]+ tests?' "$tools_log" | grep -oE '[0-9]+' || echo 0)
+    tools_failed=$(grep -oE '(failures|errors)=[0-9]+' "$tools_log" | awk -F= '{n += $2} END {print n + 0}')
+    [ "$ran" -gt 0 ] || { log "no tooling check ran (see $tools_log)"; tools_failed=1; }
+    [ "$tools_failed" = 0 ] || { grep -E "^(FAIL|ERROR):" "$tools_log" >&2 || true; rc=1; }
+    total=$((total + ran)) failed=$((failed + tools_failed))
     echo "$((total - failed - errors)) passed, $((failed + errors)) failed"
     [ "$((failed + errors))" = 0 ] && [ "$rc" = 0 ]
 }
@@ -246,6 +323,13 @@ cmd_shell() {
     (cd "$ODOO_SRC" && "$PY" -m odoo shell --addons-path="$(addons_path)" "${DB_ARGS[@]}" -d "${1:-$DEMO_DB}")
 }
 
+cmd_odoo_src() {
+    # The tree the other commands would run (fetching it first when needed), and its revision.
+    resolve_odoo_src
+    echo "$ODOO_SRC"
+    odoo_revision
+}
+
 case "${1:-}" in
     serve) shift; cmd_serve "$@" ;;
     test) shift; cmd_test "$@" ;;
@@ -253,5 +337,6 @@ case "${1:-}" in
     bench) shift; cmd_bench "$@" ;;
     pot) shift; cmd_pot ;;
     shell) shift; cmd_shell "$@" ;;
-    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|shell" ;;
+    odoo-src) shift; cmd_odoo_src ;;
+    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|shell|odoo-src" ;;
 esac
