@@ -63,6 +63,10 @@ CARD_FIELDS = (
     "retention_referral_count",
 )
 
+# How a card field the system writes is declared: per company, for the retention groups, never typed, copied
+# or imported (see SYSTEM_FIELDS).
+SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True, "groups": USER_GROUP, "copy": False}
+
 # Bookkeeping of the recompute, and every field the system writes: never written by users.
 SYSTEM_FIELDS = (*CARD_FIELDS, "retention_inputs_key", "retention_recheck_date")
 
@@ -101,51 +105,19 @@ class ResPartner(models.Model):
 
     # --- metrics (computed by retention.recompute, never typed) -------------------------------------
     retention_currency_id = fields.Many2one("res.currency", compute="_compute_retention_currency_id", groups=USER_GROUP)
-    retention_first_order_date = fields.Date(
-        string="First Order Date", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
-    retention_last_order_date = fields.Date(
-        string="Last Order Date", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
-    retention_order_count = fields.Integer(
-        string="Order Count", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
-    retention_revenue_total = fields.Float(
-        string="Lifetime Revenue",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits="Account",
-        groups=USER_GROUP,
-        copy=False,
-    )
-    retention_revenue_12m = fields.Float(
-        string="Revenue Last 12 Months",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits="Account",
-        groups=USER_GROUP,
-        copy=False,
-    )
+    retention_first_order_date = fields.Date(string="First Order Date", **SYSTEM_CARD_FIELD)
+    retention_last_order_date = fields.Date(string="Last Order Date", **SYSTEM_CARD_FIELD)
+    retention_order_count = fields.Integer(string="Order Count", **SYSTEM_CARD_FIELD)
+    retention_revenue_total = fields.Float(string="Lifetime Revenue", digits="Account", **SYSTEM_CARD_FIELD)
+    retention_revenue_12m = fields.Float(string="Revenue Last 12 Months", digits="Account", **SYSTEM_CARD_FIELD)
     retention_revenue_prev_12m = fields.Float(
-        string="Revenue Previous 12 Months",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits="Account",
-        groups=USER_GROUP,
-        copy=False,
+        string="Revenue Previous 12 Months", digits="Account", **SYSTEM_CARD_FIELD
     )
     retention_revenue_window = fields.Float(
         string="Revenue in ABC Window",
-        company_dependent=True,
-        index=False,
-        readonly=True,
         digits="Account",
         help="Revenue of the ABC window (Settings) that ranks the customer.",
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
     retention_revenue_trend = fields.Float(
         string="Revenue Trend (%)",
@@ -154,97 +126,44 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
     retention_last_contact_date = fields.Date(
-        string="Last Contact Date",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        help="Date of the last done action check.",
-        groups=USER_GROUP,
-        copy=False,
+        string="Last Contact Date", help="Date of the last done action check.", **SYSTEM_CARD_FIELD
     )
     retention_next_contact_date = fields.Date(
         string="Next Contact Due",
-        company_dependent=True,
-        index=False,
-        readonly=True,
         help="Last contact (or last order) plus the contact cadence of the customer's class and tier.",
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
     retention_overdue_amount = fields.Float(
         string="Overdue Receivables",
-        company_dependent=True,
-        index=False,
-        readonly=True,
         digits="Account",
         help="Posted customer invoices past their due date and not paid, in company currency.",
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
-    retention_risk_score = fields.Integer(
-        string="Risk Score", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
-    retention_risk_level = fields.Selection(
-        RISK_SELECTION,
-        string="Risk Level",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        groups=USER_GROUP,
-        copy=False,
-    )
+    retention_risk_score = fields.Integer(string="Risk Score", **SYSTEM_CARD_FIELD)
+    retention_risk_level = fields.Selection(RISK_SELECTION, string="Risk Level", **SYSTEM_CARD_FIELD)
     # the risk factors as language-neutral data (JSON: [[factor, points, [values…]], …]); shown in each user's
     # language by ``retention_risk_reasons``
-    retention_risk_factors = fields.Text(
-        string="Risk Factors", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
+    retention_risk_factors = fields.Text(string="Risk Factors", **SYSTEM_CARD_FIELD)
     retention_risk_reasons = fields.Text(
         string="Why This Risk", compute="_compute_retention_risk_reasons", groups=USER_GROUP
     )
     # bookkeeping of the recompute: a card is examined again when what its rules read changes (fingerprint) or on
     # the day its rules may give another result (``scoring.recheck_date``)
-    retention_inputs_key = fields.Char(
-        string="Card Inputs Fingerprint",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        groups=USER_GROUP,
-        copy=False,
-    )
-    retention_recheck_date = fields.Date(
-        string="Card Recheck Date", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
+    retention_inputs_key = fields.Char(string="Card Inputs Fingerprint", **SYSTEM_CARD_FIELD)
+    retention_recheck_date = fields.Date(string="Card Recheck Date", **SYSTEM_CARD_FIELD)
     retention_avg_order_interval = fields.Float(
-        string="Average Order Interval (days)",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        digits=(16, 1),
-        groups=USER_GROUP,
-        copy=False,
+        string="Average Order Interval (days)", digits=(16, 1), **SYSTEM_CARD_FIELD
     )
 
     # --- automatic classes, with manual override ----------------------------------------------------
     retention_abc_class = fields.Selection(
         ABC_SELECTION,
         string="ABC Class",
-        company_dependent=True,
-        index=False,
-        readonly=True,
         help="Customers ranked by revenue in the ABC window: A until the A cut-off of the cumulative revenue, "
         "B until the B cut-off, C for the rest. A manual override wins until it is cleared.",
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
-    retention_abc_class_auto = fields.Selection(
-        ABC_SELECTION,
-        string="Computed ABC Class",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        groups=USER_GROUP,
-        copy=False,
-    )
+    retention_abc_class_auto = fields.Selection(ABC_SELECTION, string="Computed ABC Class", **SYSTEM_CARD_FIELD)
     retention_abc_override = fields.Selection(
         ABC_SELECTION, string="ABC Class Override", company_dependent=True, index=False, groups=USER_GROUP, copy=False
     )
@@ -252,23 +171,10 @@ class ResPartner(models.Model):
         string="ABC Override Reason", company_dependent=True, index=False, groups=USER_GROUP, copy=False
     )
     retention_lifecycle_stage = fields.Selection(
-        STAGE_SELECTION,
-        string="Lifecycle Stage",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        group_expand="_group_expand_retention_stage",
-        groups=USER_GROUP,
-        copy=False,
+        STAGE_SELECTION, string="Lifecycle Stage", group_expand="_group_expand_retention_stage", **SYSTEM_CARD_FIELD
     )
     retention_lifecycle_stage_auto = fields.Selection(
-        STAGE_SELECTION,
-        string="Computed Lifecycle Stage",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        groups=USER_GROUP,
-        copy=False,
+        STAGE_SELECTION, string="Computed Lifecycle Stage", **SYSTEM_CARD_FIELD
     )
     retention_stage_override = fields.Selection(
         STAGE_SELECTION,
@@ -282,22 +188,12 @@ class ResPartner(models.Model):
         string="Stage Override Reason", company_dependent=True, index=False, groups=USER_GROUP, copy=False
     )
     retention_stage_date = fields.Date(
-        string="In Stage Since",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        help="Date the customer entered its stage.",
-        groups=USER_GROUP,
-        copy=False,
+        string="In Stage Since", help="Date the customer entered its stage.", **SYSTEM_CARD_FIELD
     )
     retention_time_class = fields.Selection(
         [("potential", "Potential"), ("prospect", "Prospect"), ("new", "New Customer"), ("old", "Old Customer")],
         string="Time Class",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
 
     # --- manual classifications (tracked) -----------------------------------------------------------
@@ -388,22 +284,14 @@ class ResPartner(models.Model):
     retention_loyalty_quadrant = fields.Selection(
         [("apostle", "Apostle"), ("prisoner", "Prisoner"), ("witch", "Witch"), ("flea", "Flea")],
         string="Loyalty Quadrant",
-        company_dependent=True,
-        index=False,
-        readonly=True,
         help="Apostle: loyal and satisfied; prisoner: loyal, not satisfied; witch: neither; flea: satisfied, "
         "never loyal. From the satisfaction (4 or 5 is satisfied) and repeat purchases.",
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
     retention_advocacy = fields.Selection(
         [("satisfied", "Satisfied"), ("loyal", "Loyal"), ("advocate", "Advocate")],
         string="Advocacy",
-        company_dependent=True,
-        index=False,
-        readonly=True,
-        groups=USER_GROUP,
-        copy=False,
+        **SYSTEM_CARD_FIELD,
     )
     retention_referred_by_id = fields.Many2one(
         "res.partner",
@@ -413,9 +301,7 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
         copy=False,
     )
-    retention_referral_count = fields.Integer(
-        string="Customers Referred", company_dependent=True, index=False, readonly=True, groups=USER_GROUP, copy=False
-    )
+    retention_referral_count = fields.Integer(string="Customers Referred", **SYSTEM_CARD_FIELD)
     retention_history_ids = fields.One2many(
         "retention.class.history", "partner_id", string="Class History", groups=USER_GROUP
     )
