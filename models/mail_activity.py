@@ -1,8 +1,15 @@
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL, plaintext2html
 
 # activities inserted at once from which the table's statistics are refreshed
 ANALYZE_AFTER = 10000
+# the warnings of the addon: their summaries and notes tell the risk and its reasons
+RETENTION_ACTIVITY_TYPES = (
+    "customer_retention.mail_activity_type_risk_high",
+    "customer_retention.mail_activity_type_contact_due",
+    "customer_retention.mail_activity_type_key_date",
+)
 
 
 class MailActivity(models.Model):
@@ -14,6 +21,18 @@ class MailActivity(models.Model):
         readonly=True,
         help="The archived account manager this activity belonged to; it goes to whoever adopts the customer.",
     )
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        """The addon's warnings (customer at risk and why, contact due, key dates) are for the retention
+        groups: a user outside them (accounting, warehouse) reading a customer's activities does not see them.
+        Reads go through this search too, so they are refused as well."""
+        if not self.env.su and not self.env.user.has_group("customer_retention.group_retention_user"):
+            types = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in RETENTION_ACTIVITY_TYPES]
+            type_ids = [activity_type.id for activity_type in types if activity_type]
+            if type_ids:
+                domain = expression.AND([domain, [("activity_type_id", "not in", type_ids)]])
+        return super()._search(domain, offset, limit, order)
 
     @api.model
     def _retention_insert(self, res_model, activity_type, vals_list):

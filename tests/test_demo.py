@@ -38,6 +38,19 @@ class TestDemoData(TransactionCase):
         menu = self.env.ref("customer_retention.customer_retention_menu_root").with_context(lang="zh_CN")
         self.assertEqual(menu.name, "客户维护")
 
+    def test_salespeople_and_supervisors_edit_their_customers(self):
+        """The demo logins keep Odoo's Contact Creation right: their customer forms are editable, the
+        relationship classes of their own customers and the overrides of their team's."""
+        lina, zhangwei = self._ref("user_lina_demo"), self._ref("user_zhangwei_demo")
+        customer = self.customers.filtered(lambda partner: partner.user_id == lina)[:1]
+        for user in (lina, self._ref("user_wanglei_demo"), self._ref("user_liuyang_demo"), zhangwei):
+            self.assertTrue(user.has_group("base.group_partner_manager"), user.login)
+        customer.with_user(lina).write({"retention_satisfaction": "5"})
+        customer.with_user(zhangwei).write(
+            {"retention_abc_override": "a", "retention_abc_override_reason": "Group headquarters"}
+        )
+        self.assertEqual(customer.with_user(lina).retention_abc_class, "a")
+
     def test_every_class_stage_and_risk_level(self):
         classes = Counter(self.customers.mapped("retention_abc_class"))
         self.assertEqual((classes["a"], classes["b"], classes["c"]), (6, 11, 16))

@@ -549,6 +549,16 @@ class TestForgedWrites(ProfileCommon):
         self.assertEqual(self.customer.with_user(self.salesman_a).retention_personality, "dominant")
         with self.assertRaises(AccessError):
             self.Partner.with_user(accountant).search([("retention_abc_class", "=", "a")])
+        # nor the warnings on the customer: at risk and why, contact due
+        warning = self.customer.activity_schedule(
+            "customer_retention.mail_activity_type_risk_high", user_id=self.salesman_a.id, note="No order for 300 days"
+        )
+        on_customer = [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        self.assertFalse(self.env["mail.activity"].with_user(accountant).search(on_customer))
+        self.assertFalse(self.customer.with_user(accountant).activity_ids)
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule", "odoo.models"):
+            warning.with_user(accountant).read(["note"])
+        self.assertEqual(self.env["mail.activity"].with_user(self.salesman_a).search(on_customer), warning)
 
     # --- second round: what an attacker found around the first guards --------------------------------
     def test_no_detour_through_contacts(self):
