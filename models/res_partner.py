@@ -1114,11 +1114,12 @@ class ResPartner(models.Model):
             return
         customers = customers.sudo()
         if not user.has_group("customer_retention.group_retention_supervisor"):
-            if new_user != user or customers.filtered("user_id"):
+            held = customers.filtered(lambda partner: partner._retention_holder() not in (user, user.browse()))
+            if new_user != user or held:
                 raise AccessError(
                     self.env._(
                         "You cannot change the account manager of %(customers)s: ask their supervisor.",
-                        customers=", ".join(customers.filtered("user_id").mapped("name") or customers.mapped("name")),
+                        customers=", ".join((held or customers).mapped("display_name")),
                     )
                 )
             return
@@ -1126,7 +1127,9 @@ class ResPartner(models.Model):
         if new_user and new_user != user and new_user not in led_teams.member_ids:
             raise AccessError(self.env._("%(user)s is not in a sales team you lead.", user=new_user.name))
         foreign = customers.filtered(
-            lambda customer: customer.user_id.active and customer.user_id.sale_team_id.user_id != user
+            lambda customer: (
+                customer._retention_holder().active and customer._retention_holder().sale_team_id.user_id != user
+            )
         )
         if foreign:
             raise AccessError(
@@ -1143,22 +1146,27 @@ class ResPartner(models.Model):
         if self.env.su or user.has_group("customer_retention.group_retention_manager"):
             return
         is_supervisor = user.has_group("customer_retention.group_retention_supervisor")
-        foreign = partners.sudo().filtered(
-            lambda partner: (
-                partner.user_id
-                and partner.user_id != user
-                and not (is_supervisor and partner.user_id.sale_team_id.user_id == user)
-            )
+        holders = {partner: partner._retention_holder() for partner in partners.sudo()}
+        foreign = partners.browse(
+            partner.id
+            for partner, holder in holders.items()
+            if holder and holder != user and not (is_supervisor and holder.sale_team_id.user_id == user)
         )
         if foreign:
             raise AccessError(
                 self.env._(
                     "%(partners)s are held by %(users)s: only they, their supervisor or a retention manager may "
                     "do this.",
-                    partners=", ".join(foreign.mapped("display_name")),
-                    users=", ".join(foreign.user_id.mapped("name")),
+                    partners=", ".join(foreign.sudo().mapped("display_name")),
+                    users=", ".join({holders[partner].name for partner in foreign.sudo()}),
                 )
             )
+
+    def _retention_holder(self):
+        """Who holds this partner: its account manager, or for a contact without one, its company's."""
+        self.ensure_one()
+        partner = self.sudo()
+        return partner.user_id or partner.commercial_partner_id.user_id
 
     def _retention_record_owner_changes(self, old_owners):
         """After a change of account manager: contacts that followed the old one, open care plans and

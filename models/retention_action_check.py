@@ -5,6 +5,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .res_partner import SATISFACTION_SELECTION
 
+# what the chatter writes on a record, whatever its state
+MAIL_FIELDS = {"message_follower_ids", "activity_ids", "message_main_attachment_id"}
+
 CHANNELS = [
     ("visit", "Visit"),
     ("phone", "Phone"),
@@ -159,6 +162,15 @@ class RetentionActionCheck(models.Model):
 
     def write(self, vals):
         self._server_check_write(vals)
+        if not self.env.su and set(vals) - MAIL_FIELDS:
+            done = self.filtered(lambda check: check.state == "done")
+            if done:
+                # what was done is on the customer's card and the scorecard: it stays as recorded
+                raise UserError(
+                    self.env._(
+                        "%(check)s is done: it can no longer be changed.", check=", ".join(done.mapped("display_name"))
+                    )
+                )
         res = super().write(vals)
         if "user_id" in vals:
             self._check_people()

@@ -575,6 +575,23 @@ class TestForgedWrites(ProfileCommon):
             lambda: self.contact.with_user(self.salesman_b).write({"user_id": self.salesman_b.id}),
             "take a contact of another's customer",
         )
+        # a contact nobody was named for is held by its company's account manager
+        unnamed = self.Partner.create({"name": "Ms. Chen", "parent_id": self.customer.id, "email": "chen@x.cn"})
+        self.assertRefused(
+            lambda: unnamed.with_user(self.salesman_b).write({"parent_id": self.b_customer.id}),
+            "move another's customer's contact",
+        )
+        self.assertRefused(
+            lambda: unnamed.with_user(self.salesman_b).write({"user_id": self.salesman_b.id}),
+            "take another's customer's contact",
+        )
+        self.b_customer.email = "chen@x.cn"
+        self.assertRefused(
+            lambda: self._merge(self.salesman_b, unnamed | self.b_customer, self.b_customer),
+            "merge another's customer's contact into one's own",
+        )
+        unnamed.with_user(self.salesman_a).write({"user_id": self.salesman_a.id})  # the holder names herself
+        self.assertEqual(unnamed.user_id, self.salesman_a)
         # a contact that becomes a company of its own does not keep the card it showed
         company = self.env.company
         self.Partner._retention_sql_set(
@@ -674,11 +691,24 @@ class TestForgedWrites(ProfileCommon):
                 "user_id": self.salesman_a2.id,
             }
         )
+        # a done check stays as it was recorded: it is on the card and the scorecard
+        done = self.Check.with_user(self.salesman_a).create(
+            {"partner_id": self.customer.id, "action_datetime": datetime(2026, 7, 4, 9, 0), "expense_travel": 10}
+        )
+        done.action_done()
+        for vals in (
+            {"action_datetime": "2030-01-01 10:00:00"},
+            {"partner_id": self.b_customer.id},
+            {"expense_travel": 5000},
+        ):
+            self.assertRefused(
+                lambda vals=vals: done.with_user(self.salesman_a).write(vals), f"edit a done check: {vals}"
+            )
         future = self.Check.with_user(self.salesman_a).create(
             {"partner_id": self.customer.id, "action_datetime": fields.Datetime.now() + timedelta(days=400)}
         )
         self.assertRefused(future.action_done, "mark a check of next year done")
-        self.assertFalse(self.card(self.customer).retention_last_contact_date)
+        self.assertEqual(self.card(self.customer).retention_last_contact_date, date(2026, 7, 4))
 
     def test_merge_takes_over_nobody_elses_customer(self):
         victim = self._customer("West Victim", user=self.salesman_a2)
