@@ -52,14 +52,15 @@ class IrAttachment(models.Model):
             return result
         if result:
             forbidden |= result[0]
-        return forbidden, lambda: AccessError(
-            self.env._("The files of a confidential profile are for its account manager and their supervisor.")
-        )
+        return forbidden, self._retention_files_error
 
     def check(self, mode, values=None):
         result = super().check(mode, values)
         if self._retention_profiles_not_kept():
-            raise AccessError(
-                self.env._("The files of a confidential profile are for its account manager and their supervisor.")
-            )
+            raise self._retention_files_error()
         return result
+
+    def _retention_files_error(self):
+        return AccessError(
+            self.env._("The files of a confidential profile are for its account manager and their supervisor.")
+        )

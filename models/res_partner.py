@@ -865,8 +865,7 @@ class ResPartner(models.Model):
         is_supervisor = user.has_group("customer_retention.group_retention_supervisor")
         return self.filtered(
             lambda partner: (
-                (owner := partner.sudo().commercial_partner_id.user_id) == user
-                or (is_supervisor and owner.sale_team_id.user_id == user)
+                (owner := partner._retention_holder()) == user or (is_supervisor and owner.sale_team_id.user_id == user)
             )
         )
 
@@ -1123,8 +1122,7 @@ class ResPartner(models.Model):
                     )
                 )
             return
-        led_teams = self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
-        if new_user and new_user != user and new_user not in led_teams.member_ids:
+        if new_user and new_user != user and new_user not in user._retention_led_members():
             raise AccessError(self.env._("%(user)s is not in a sales team you lead.", user=new_user.name))
         foreign = customers.filtered(
             lambda customer: (
@@ -1140,30 +1138,23 @@ class ResPartner(models.Model):
             )
 
     def _retention_check_holder(self, partners):
-        """The current user acts for ``partners`` as their holder: their account manager, the supervisor of
-        that account manager's team or a retention manager; a partner nobody holds is anyone's."""
-        user = self.env.user
-        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
-            return
-        is_supervisor = user.has_group("customer_retention.group_retention_supervisor")
-        holders = {partner: partner._retention_holder() for partner in partners.sudo()}
-        foreign = partners.browse(
-            partner.id
-            for partner, holder in holders.items()
-            if holder and holder != user and not (is_supervisor and holder.sale_team_id.user_id == user)
-        )
+        """The current user acts for ``partners`` as their holder (``_retention_kept_by``); a partner nobody
+        holds is anyone's."""
+        held = partners.sudo().filtered(lambda partner: partner._retention_holder())
+        foreign = held - held._retention_kept_by(self.env.user)
         if foreign:
             raise AccessError(
                 self.env._(
                     "%(partners)s are held by %(users)s: only they, their supervisor or a retention manager may "
                     "do this.",
-                    partners=", ".join(foreign.sudo().mapped("display_name")),
-                    users=", ".join({holders[partner].name for partner in foreign.sudo()}),
+                    partners=", ".join(foreign.mapped("display_name")),
+                    users=", ".join({partner._retention_holder().name for partner in foreign}),
                 )
             )
 
     def _retention_holder(self):
-        """Who holds this partner: its account manager, or for a contact without one, its company's."""
+        """Who holds this partner: its account manager, or for a contact without one, its company's (for a
+        customer, its account manager)."""
         self.ensure_one()
         partner = self.sudo()
         return partner.user_id or partner.commercial_partner_id.user_id

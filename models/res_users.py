@@ -4,6 +4,11 @@ from odoo import models
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    def _retention_led_members(self):
+        """The members of the sales teams this user leads: whom a supervisor acts for."""
+        self.ensure_one()
+        return self.env["crm.team"].sudo().search([("user_id", "=", self.id)]).member_ids
+
     def action_archive(self):
         """Archiving an account manager leaves their customers orphaned: their open activities on those
         customers are parked with the supervisor (Odoo would delete them) and the reassignment is offered."""

@@ -184,7 +184,7 @@ class RetentionActionCheck(models.Model):
         if self.env.su or self.env.user.has_group("customer_retention.group_retention_manager"):
             return
         user = self.env.user
-        led_members = self.env["crm.team"].sudo().search([("user_id", "=", user.id)]).member_ids
+        led_members = user._retention_led_members()
         for check in self.sudo():
             if check.user_id not in user | led_members:
                 raise AccessError(

@@ -209,7 +209,7 @@ class RetentionCarePlan(models.Model):
         if self.env.su or self._is_manager():
             return
         user = self.env.user
-        led_members = self.env["crm.team"].sudo().search([("user_id", "=", user.id)]).member_ids
+        led_members = user._retention_led_members()
         for plan in self.sudo():
             if not plan.partner_id._retention_kept_by(user):
                 raise AccessError(
