@@ -31,12 +31,14 @@
         "views/retention_report_lifecycle_views.xml",
         "views/retention_report_care_plan_views.xml",
         "views/res_config_settings_views.xml",
+        "views/retention_today_views.xml",
         "reports/retention_reports.xml",
         "views/customer_retention_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "customer_retention/static/src/scss/customer_retention.scss",
+            "customer_retention/static/src/today/*",
         ],
         "web.assets_tests": [
             "customer_retention/static/tests/tours/*.js",

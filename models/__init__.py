@@ -1,6 +1,7 @@
 # Models are set up in this order; the analyses (SQL views) sort after every table they read. res_partner imports
 # retention_server_fields_mixin, so that mixin is set up before the models that inherit it.
 from . import (
+    account_move,
     card_completeness,
     dates,
     ir_attachment,
@@ -27,11 +28,14 @@ from . import (
     retention_owner_history,
     retention_profile,
     retention_recompute,
+    retention_refresh_queue,
     retention_report_care_plan,
     retention_report_customer,
     retention_report_lifecycle,
     retention_report_scorecard,
     retention_review_status,
     retention_server_fields_mixin,
+    retention_today,
+    sale_order,
     scoring,
 )

@@ -76,6 +76,13 @@ class ResCompany(models.Model):
         help="Two care actions on one customer by different people within this many days are flagged.",
     )
 
+    # the last nightly run of the card recompute, for the retention managers' today board
+    retention_last_run_start = fields.Datetime(string="Last Nightly Run", readonly=True, copy=False)
+    retention_last_run_seconds = fields.Float(string="Last Run Duration (s)", readonly=True, copy=False)
+    retention_last_run_customers = fields.Integer(string="Last Run Customers", readonly=True, copy=False)
+    retention_last_run_changes = fields.Integer(string="Last Run Changes", readonly=True, copy=False)
+    retention_last_run_error = fields.Text(string="Last Run Failure", readonly=True, copy=False)
+
     @api.constrains(
         "retention_window_months",
         "retention_abc_a_cut",
@@ -161,6 +168,22 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         self.env["res.partner"]._retention_create_card_indexes(companies)
         return companies
+
+    def _retention_last_run_summary(self):
+        """The last nightly run of this company, for the today board (False before the first)."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company.retention_last_run_start:
+            return False
+        return {
+            "start": fields.Datetime.to_string(
+                fields.Datetime.context_timestamp(self, company.retention_last_run_start)
+            )[:16],
+            "seconds": round(company.retention_last_run_seconds, 1),
+            "customers": company.retention_last_run_customers,
+            "changes": company.retention_last_run_changes,
+            "error": company.retention_last_run_error or False,
+        }
 
     def _retention_risk_rules(self):
         self.ensure_one()

@@ -1,4 +1,5 @@
 import json
+from datetime import date
 
 from markupsafe import Markup
 
@@ -321,6 +322,25 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
     retention_profile_keepers = fields.Char(string="Ask", compute="_compute_retention_profile", groups=USER_GROUP)
+    retention_key_date_ids = fields.Many2many(
+        "retention.key.date",
+        string="Key Dates",
+        compute="_compute_retention_profile",
+        groups=USER_GROUP,
+        help="The key dates of the profile, soonest first: only for those who read the profile.",
+    )
+    retention_next_key_date = fields.Char(
+        string="Next Key Date",
+        compute="_compute_retention_profile",
+        groups=USER_GROUP,
+        help="The next key date of the profile (shown to those who read it).",
+    )
+    retention_borrowing_status = fields.Char(
+        string="My Borrowing",
+        compute="_compute_retention_profile",
+        groups=USER_GROUP,
+        help="Your request waiting for its approver, or until when you read the profile.",
+    )
     retention_care_plan_count = fields.Integer(
         string="Care Plans", compute="_compute_retention_care_counts", groups=USER_GROUP
     )
@@ -332,6 +352,13 @@ class ResPartner(models.Model):
         compute="_compute_retention_completeness",
         help="Share of the data card and the confidential profile that is filled: contact details, the "
         "classifications typed by people, the contacts, the five items and the key dates.",
+        groups=USER_GROUP,
+    )
+    retention_key_date_soon = fields.Boolean(
+        string="Key Date This Week",
+        compute="_compute_retention_key_date_soon",
+        search="_search_retention_key_date_soon",
+        help="A key date of the profile falls within the next 7 days (only where you read the profile).",
         groups=USER_GROUP,
     )
     retention_is_orphan = fields.Boolean(
@@ -757,6 +784,59 @@ class ResPartner(models.Model):
             ],
         )
 
+    def _retention_card_snapshot(self):
+        """What a user watches on the card, to tell them what an action of theirs changed."""
+        self.ensure_one()
+        card = self.sudo()
+        return {
+            "last_contact": card.retention_last_contact_date,
+            "next_contact": card.retention_next_contact_date,
+            "risk_level": card.retention_risk_level,
+            "risk_score": card.retention_risk_score,
+        }
+
+    def _retention_card_changes(self, old):
+        """One sentence, in the user's language: the card now, and the risk before when it moved."""
+        self.ensure_one()
+        new = self._retention_card_snapshot()
+        risks = dict(self._fields["retention_risk_level"]._description_selection(self.env))
+        sentence = self.env._(
+            "%(customer)s: last contact %(last)s, next contact %(next)s, risk %(risk)s (%(score)s/100).",
+            customer=self.name,
+            last=new["last_contact"] or "-",
+            next=new["next_contact"] or "-",
+            risk=risks.get(new["risk_level"], "-"),
+            score=new["risk_score"],
+        )
+        if (old["risk_level"], old["risk_score"]) != (new["risk_level"], new["risk_score"]):
+            sentence += " " + self.env._(
+                "Risk was %(risk)s (%(score)s/100).", risk=risks.get(old["risk_level"], "-"), score=old["risk_score"]
+            )
+        return sentence
+
+    def _retention_close_contact_due(self, company):
+        """A contact was logged: the open *Contact Due* reminders of these customers whose next contact is no
+        longer past are marked done (their trace stays in the chatter)."""
+        today = fields.Date.context_today(self)
+        contacted = self.with_company(company).filtered(
+            lambda partner: not partner.retention_next_contact_date or partner.retention_next_contact_date >= today
+        )
+        if not contacted:
+            return
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", contacted.ids),
+                    ("activity_type_id", "=", self.env.ref("customer_retention.mail_activity_type_contact_due").id),
+                ]
+            )
+        )
+        if activities:
+            activities.action_feedback(feedback=self.env._("Contact logged by an action check."))
+
     @api.model
     def _retention_class_labels(self):
         """{'abc': {value: label}, 'stage': {value: label}} in the user's language."""
@@ -879,6 +959,28 @@ class ResPartner(models.Model):
         profile_of = {profile.partner_id.id: profile.id for profile in profiles}
         readable = Profile.search([("id", "in", profiles.ids)]) if Profile.has_access("read") else Profile
         kept = commercial._retention_kept_by(self.env.user)
+        # key dates are profile content: searched as the user, so only readable profiles' dates come back
+        key_dates = self.env["retention.key.date"]
+        if readable and key_dates.has_access("read"):
+            key_dates = key_dates.search([("profile_id", "in", readable.ids)]).sorted(
+                lambda key_date: (key_date.next_date or date.max, key_date.id)
+            )
+        key_dates_of = key_dates.grouped("profile_id")
+        borrowing_of = {
+            borrowing.profile_id.id: borrowing
+            for borrowing in self.env["retention.borrowing"]
+            .sudo()
+            .search(
+                [
+                    ("profile_id", "in", profiles.ids),
+                    ("user_id", "=", self.env.uid),
+                    "|",
+                    ("state", "=", "requested"),
+                    ("is_current", "=", True),
+                ],
+                order="id",
+            )
+        }
         for partner in self:
             customer = partner.commercial_partner_id
             profile = Profile.browse(profile_of.get(customer.id))
@@ -895,6 +997,31 @@ class ResPartner(models.Model):
             if supervisor and supervisor != owner:
                 names.append(self.env._("%(name)s (supervisor)", name=supervisor.name))
             partner.retention_profile_keepers = self.env._(" or ").join(names) or self.env._("a retention manager")
+            partner.retention_borrowing_status = self._retention_borrowing_status(borrowing_of.get(profile.id))
+            dates = (
+                key_dates_of.get(profile, key_dates.browse()) if profile and profile in readable else key_dates.browse()
+            )
+            partner.retention_key_date_ids = dates
+            partner.retention_next_key_date = (
+                self.env._("%(day)s %(occasion)s", day=dates[0].next_date.strftime("%m-%d"), occasion=dates[0].name)
+                if dates and dates[0].next_date
+                else False
+            )
+
+    def _retention_borrowing_status(self, borrowing):
+        """The user's own borrowing of the profile, in a sentence: waiting for whom since when, or until when."""
+        if not borrowing:
+            return False
+        if borrowing.state == "requested":
+            return self.env._(
+                "Your borrowing request of %(date)s is waiting for %(approver)s.",
+                date=fields.Date.context_today(self, borrowing.create_date),
+                approver=borrowing.supervisor_id.name or self.env._("a retention manager"),
+            )
+        return self.env._(
+            "You read this profile through a borrowing until %(end)s: this is logged.",
+            end=fields.Datetime.context_timestamp(self, borrowing.date_end).strftime("%Y-%m-%d %H:%M"),
+        )
 
     def _search_retention_profile_ids(self, operator, value):
         """Customers by their profile, among the profiles the user may read (the record rules apply)."""
@@ -959,6 +1086,29 @@ class ResPartner(models.Model):
             "context": {"default_partner_id": customer.id},
         }
 
+    @api.model
+    def _retention_customers_action(self):
+        """The Customers menu: a salesperson lands on her own customers, a supervisor on his team's, a retention
+        manager on every customer and prospect (filters the user may remove)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_retention.res_partner_action_retention")
+        context = {"search_default_retention_customers": 1, "default_is_company": True}
+        user = self.env.user
+        if user.has_group("customer_retention.group_retention_manager"):
+            pass
+        elif user.has_group("customer_retention.group_retention_supervisor"):
+            context["search_default_retention_my_team"] = 1
+        else:
+            context["search_default_retention_my_customers"] = 1
+        action["context"] = context
+        return action
+
+    def action_retention_apply_value_type(self):
+        """One click: the customer's value type becomes the suggested one (a normal write, with its checks)."""
+        for partner in self:
+            if partner.retention_value_type_suggested and not partner.retention_value_type:
+                partner.write({"retention_value_type": partner.retention_value_type_suggested})
+        return True
+
     def action_retention_open_referrals(self):
         self.ensure_one()
         return {
@@ -1014,6 +1164,28 @@ class ResPartner(models.Model):
 
         return explain
 
+    @api.depends_context("uid", "company", "tz")
+    def _compute_retention_key_date_soon(self):
+        soon = self.search([("id", "in", self.ids), ("retention_key_date_soon", "=", True)])
+        for partner in self:
+            partner.retention_key_date_soon = partner in soon
+
+    def _search_retention_key_date_soon(self, operator, value):
+        """Customers with a key date in the next 7 days, among the profiles the user reads: the key dates are
+        searched as the user, so the record rules of the confidential profile decide."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Key Date This Week'."))
+        KeyDate = self.env["retention.key.date"]
+        partner_ids = []
+        if KeyDate.has_access("read"):
+            today = fields.Date.context_today(self)
+            partner_ids = (
+                KeyDate.search([("company_id", "=", self.env.company.id)])
+                .filtered(lambda key_date: key_date.next_date and 0 <= (key_date.next_date - today).days < 7)
+                .partner_id.ids
+            )
+        return [("id", "in" if (operator == "=") == value else "not in", partner_ids)]
+
     def _compute_retention_is_orphan(self):
         for partner in self:
             owner = partner.sudo().user_id
@@ -1063,12 +1235,15 @@ class ResPartner(models.Model):
 
     def action_retention_request_borrowing(self):
         self.ensure_one()
+        if self.retention_borrowing_status:
+            raise UserError(self.retention_borrowing_status)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Request a Borrowing"),
             "res_model": "retention.borrowing",
             "view_mode": "form",
             "target": "new",
+            "views": [(self.env.ref("customer_retention.retention_borrowing_view_form_request").id, "form")],
             "context": {"default_partner_id": self.commercial_partner_id.id},
         }
 

@@ -232,8 +232,10 @@ class RetentionActionCheck(models.Model):
         self.sudo().write({"state": state})
 
     def action_done(self):
-        """Done: the customer's last contact date moves, the plan action is done, the next step is scheduled
-        on the check (only those who read the check see it)."""
+        """Done: the customer's last contact date moves and its card is refreshed at once (next contact, risk),
+        its open *Contact Due* reminder is closed, a line goes to the customer's chatter (what and when, never
+        the content), the plan action is done and the next step is scheduled on the check (only those who read
+        the check see it). Tells the user what changed on the card."""
         self._check_state("planned")
         now = fields.Datetime.now()
         for check in self:
@@ -247,7 +249,10 @@ class RetentionActionCheck(models.Model):
         self._set_state("done")
         self.plan_action_id.sudo().write({"state": "done"})
         Partner = self.env["res.partner"]
+        before = {}
         for company, checks in self.grouped("company_id").items():
+            customers = checks.partner_id.commercial_partner_id.with_company(company)
+            before.update({(company, customer): customer._retention_card_snapshot() for customer in customers})
             latest = {}
             for check in checks:
                 day = fields.Date.context_today(check, check.action_datetime)
@@ -259,6 +264,19 @@ class RetentionActionCheck(models.Model):
                     by_day.setdefault(day, []).append(partner.id)
             for day, partner_ids in by_day.items():
                 Partner._retention_sql_set(company, {"retention_last_contact_date": day}, partner_ids)
+            self.env["retention.recompute"]._refresh_customers(company, customers)
+            customers.sudo()._retention_close_contact_due(company)
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for check in self.sudo():
+            check.partner_id.commercial_partner_id._message_log(
+                body=self.env._(
+                    "Care action done: %(channel)s on %(day)s by %(user)s (action check %(check)s)",
+                    channel=channels[check.channel],
+                    day=fields.Date.context_today(check, check.action_datetime),
+                    user=check.user_id.name,
+                    check=check.display_name,
+                )
+            )
         for check in self.filtered("next_step_date"):
             check.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
@@ -269,7 +287,20 @@ class RetentionActionCheck(models.Model):
                 ),
                 note=check.next_step or "",
             )
-        return True
+        lines = [
+            customer.with_company(company)._retention_card_changes(old) for (company, customer), old in before.items()
+        ]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Action check done: customer card updated"),
+                "message": " ".join(lines),
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_cancel(self):
         self._check_state("planned")

@@ -163,6 +163,24 @@ class RetentionBorrowing(models.Model):
         self._server_check_write(vals)
         return super().write(vals)
 
+    def action_request_sent(self):
+        """The dialog's button: the request is saved (created) by then; say who decides, and show it on the
+        customer."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Borrowing requested"),
+                "message": self.env._(
+                    "%(approver)s decides on your request; you are notified of the decision.",
+                    approver=self.supervisor_id.name or self.env._("A retention manager"),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
     # --- decisions ---------------------------------------------------------------------------------
     def _check_decider(self):
         """The customer's supervisor decides; a retention manager may stand in. Never the borrower."""

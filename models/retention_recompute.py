@@ -128,8 +128,22 @@ class RetentionRecompute(models.AbstractModel):
         """Daily cron: every company, one after the other, reporting progress per company."""
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         for done, company in enumerate(companies, start=1):
-            self._recompute(company)
-            self._daily_reminders(company, fields.Date.context_today(self))
+            start, started = fields.Datetime.now(), time.monotonic()
+            run = {"retention_last_run_start": start, "retention_last_run_error": False}
+            try:
+                with self.env.cr.savepoint():
+                    stats = self._recompute(company)
+                    self._daily_reminders(company, fields.Date.context_today(self))
+                run.update(retention_last_run_customers=stats["customers"], retention_last_run_changes=stats["changes"])
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                # recorded for the managers' today board; the other companies still run
+                _logger.exception("customer_retention: the nightly run of %s failed", company.name)
+                self.env.invalidate_all()
+                run.update(
+                    retention_last_run_customers=0, retention_last_run_changes=0, retention_last_run_error=str(error)
+                )
+            run["retention_last_run_seconds"] = time.monotonic() - started
+            company.sudo().write(run)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
 
     @api.model
@@ -152,8 +166,23 @@ class RetentionRecompute(models.AbstractModel):
                 totals[key] += value
         return totals
 
+    @api.model
+    def _refresh_customers(self, company, partners):
+        """Refresh the cards of a few customers at once (a done action check, a confirmed order, a posted
+        invoice): metrics, stage, time class, risk and next contact, with their history and warnings. Their ABC
+        class stays until the nightly recompute, which ranks every customer. A fixed number of queries, whatever
+        the number of customers and orders of the company. Runs as the system: callers decide who may cause it."""
+        partner_ids = sorted(set(partners.commercial_partner_id.ids))
+        if not partner_ids:
+            return {"customers": 0, "examined": 0, "updated": 0, "changes": 0}
+        return (
+            self.sudo()
+            .with_company(company)
+            ._recompute_company(company, fields.Date.context_today(self), partner_ids=partner_ids)
+        )
+
     # --- step 1: facts, as subqueries of the population query ------------------------------------------
-    def _retention_source_query(self, company):
+    def _retention_source_query(self, company, partner_ids=None):
         """Revenue lines of the company's customers: (commercial partner, moment, amount in company currency,
         whether the line is an order), and the time zone whose calendar days the moments fall on. Amounts are
         converted at the document date (order rate / signed invoice amount), as double precision: summing a
@@ -168,8 +197,9 @@ class RetentionRecompute(models.AbstractModel):
                      FROM account_move am
                     WHERE am.company_id = %(company)s AND am.state = 'posted'
                       AND am.move_type IN ('out_invoice', 'out_refund') AND am.commercial_partner_id IS NOT NULL
-                      AND am.invoice_date IS NOT NULL""",
+                      AND am.invoice_date IS NOT NULL %(only)s""",
                 company=company.id,
+                only=self._retention_only(SQL("am.commercial_partner_id"), partner_ids),
             )
         return company.partner_id.tz or "UTC", SQL(
             """SELECT p.commercial_partner_id AS partner_id, so.date_order AS moment,
@@ -177,30 +207,33 @@ class RetentionRecompute(models.AbstractModel):
                       TRUE AS is_order
                  FROM sale_order so
                  JOIN res_partner p ON p.id = so.partner_id
-                WHERE so.company_id = %(company)s AND so.state = 'sale'""",
+                WHERE so.company_id = %(company)s AND so.state = 'sale' %(only)s""",
             company=company.id,
+            only=self._retention_only(SQL("p.commercial_partner_id"), partner_ids),
         )
 
-    def _retention_quote_query(self, company):
+    def _retention_quote_query(self, company, partner_ids=None):
         """Commercial partners with an open quotation (or an open opportunity when CRM is installed)."""
         query = SQL(
             """SELECT p.commercial_partner_id AS partner_id
                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                WHERE so.company_id = %s AND so.state IN ('draft', 'sent')""",
+                WHERE so.company_id = %s AND so.state IN ('draft', 'sent') %s""",
             company.id,
+            self._retention_only(SQL("p.commercial_partner_id"), partner_ids),
         )
         if "crm.lead" in self.env:
             query = SQL(
                 """%s UNION
                    SELECT p.commercial_partner_id FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
                     WHERE l.active AND l.type = 'opportunity' AND COALESCE(l.probability, 0) < 100
-                      AND (l.company_id IS NULL OR l.company_id = %s)""",
+                      AND (l.company_id IS NULL OR l.company_id = %s) %s""",
                 query,
                 company.id,
+                self._retention_only(SQL("p.commercial_partner_id"), partner_ids),
             )
         return query
 
-    def _retention_facts_query(self, company, today):
+    def _retention_facts_query(self, company, today, partner_ids=None):
         """The facts of every customer with revenue lines, in one grouped scan: first and last order, count,
         revenue totals of the windows, usual interval and the automatic ABC class. A plain SELECT, so that
         PostgreSQL scans the orders with parallel workers (a temporary table would be filled by one process).
@@ -208,8 +241,11 @@ class RetentionRecompute(models.AbstractModel):
         ABC (DOMAIN §2) ranks the customers by revenue in the window: a customer is A while the revenue of the
         customers ranked strictly above it is below the A cut-off share of the total (so the customer that
         reaches the cut-off is the last A), likewise B, else C; ties share a rank and a class; no class without
-        positive revenue. Exact numeric comparison: no rounding at a cut-off."""
-        tz, source = self._retention_source_query(company)
+        positive revenue. Exact numeric comparison: no rounding at a cut-off.
+
+        With ``partner_ids`` (the refresh of a few cards), only their lines are scanned and the ABC class is
+        left out (NULL): it ranks the whole population, which only the full recompute reads."""
+        tz, source = self._retention_source_query(company, partner_ids)
 
         def after(day):
             """The first UTC moment after ``day`` in the time zone: "on a day after ``day``" is "at or after it"."""
@@ -228,7 +264,7 @@ class RetentionRecompute(models.AbstractModel):
                    revenue_window,
                    CASE WHEN order_count > 1
                         THEN ROUND((last_order - first_order)::numeric / (order_count - 1), 1) END AS avg_interval,
-                   CASE WHEN revenue_window <= 0 OR total <= 0 THEN NULL
+                   CASE WHEN %(partial)s OR revenue_window <= 0 OR total <= 0 THEN NULL
                         WHEN cum_before * 100 < %(a_cut)s * total THEN 'a'
                         WHEN cum_before * 100 < %(b_cut)s * total THEN 'b'
                         ELSE 'c' END AS abc_class
@@ -263,19 +299,24 @@ class RetentionRecompute(models.AbstractModel):
             digits=company.currency_id.decimal_places,
             d12=after(today - relativedelta(months=12)),
             d24=after(today - relativedelta(months=24)),
+            partial=partner_ids is not None,
             a_cut=Decimal(str(company.retention_abc_a_cut)),
             b_cut=Decimal(str(company.retention_abc_b_cut)),
         )
 
     # --- step 1: the cards to examine (one query with the facts) ---------------------------------------
-    def _retention_read_population(self, company, today, rules_key, examine_all=False):
+    def _retention_read_population(self, company, today, rules_key, examine_all=False, partner_ids=None):
         """Every commercial partner the classes concern, with its facts and what its card holds, in one query.
 
         Returns (size of the population, rows to examine). A card is examined again when what its rules read
         changed (``inputs_key``: facts, inputs people set, ``rules_key`` of the settings), or on its recheck
         date (``scoring.recheck_date``): on other days the rules would give the same result. ``examine_all`` examines
-        every card."""
+        every card. ``partner_ids`` limits the population to these commercial partners (examined whatever their
+        fingerprint), keeping the ABC class they hold: the cost no longer depends on the number of customers."""
         key = str(company.id)
+        only = self._retention_only(SQL("p.id"), partner_ids)
+        # the ABC rank needs the whole population: a partial refresh keeps the class the card holds
+        abc = SQL("f.abc_class") if partner_ids is None else SQL("p.retention_abc_class_auto ->> %s", key)
         old_cols = SQL(", ").join(
             SQL("p.%s ->> %s AS %s", SQL.identifier(col), key, SQL.identifier("old_" + name))
             for col, name in (*METRIC_COLUMNS, *RULE_FIELDS, *INPUT_FIELDS)
@@ -290,7 +331,7 @@ class RetentionRecompute(models.AbstractModel):
                 referrals AS (
                     SELECT ref.commercial_partner_id AS partner_id, COUNT(*) AS referral_count
                       FROM res_partner c JOIN res_partner ref ON ref.id = c.retention_referred_by_id
-                     WHERE c.id = c.commercial_partner_id AND c.active
+                     WHERE c.id = c.commercial_partner_id AND c.active %(only_ref)s
                      GROUP BY ref.commercial_partner_id
                 ),
                 feedback AS (
@@ -298,12 +339,13 @@ class RetentionRecompute(models.AbstractModel):
                            COUNT(*) FILTER (WHERE feedback_satisfaction IN ('1', '2')) AS low_satisfaction
                       FROM retention_action_check
                      WHERE company_id = %(company)s AND state = 'done' AND action_datetime >= %(d12)s
+                           %(only_feedback)s
                      GROUP BY partner_id
                 ),
                 receivables AS (%(receivables)s),
                 population AS MATERIALIZED (
                     SELECT p.id, f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
-                           f.revenue_12m, f.revenue_prev_12m, f.revenue_window, f.abc_class,
+                           f.revenue_12m, f.revenue_prev_12m, f.revenue_window, %(abc)s AS abc_class,
                            q.partner_id IS NOT NULL AS has_quote,
                            COALESCE(r.referral_count, 0) AS referral_count,
                            COALESCE(fb.complaints, 0) AS complaints,
@@ -318,7 +360,7 @@ class RetentionRecompute(models.AbstractModel):
                       LEFT JOIN referrals r ON r.partner_id = p.id
                       LEFT JOIN feedback fb ON fb.partner_id = p.id
                       LEFT JOIN receivables rv ON rv.partner_id = p.id
-                     WHERE p.id = p.commercial_partner_id
+                     WHERE p.id = p.commercial_partner_id %(only)s
                        AND (f.partner_id IS NOT NULL
                             OR q.partner_id IS NOT NULL
                             OR p.retention_time_class ? %(key)s
@@ -338,29 +380,39 @@ class RetentionRecompute(models.AbstractModel):
                   LEFT JOIN examined e ON TRUE
                   LEFT JOIN res_partner p ON p.id = e.id
                 """,
-                facts=self._retention_facts_query(company, today),
+                facts=self._retention_facts_query(company, today, partner_ids),
                 fingerprint=self._retention_fingerprint(
                     SQL(
                         """ROW(f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
-                               f.revenue_12m, f.revenue_prev_12m, f.revenue_window, f.abc_class,
+                               f.revenue_12m, f.revenue_prev_12m, f.revenue_window, %s,
                                q.partner_id IS NOT NULL, r.referral_count, fb.complaints, fb.low_satisfaction,
                                rv.overdue_amount, rv.overdue_since, %s, %s::text)""",
+                        abc,
                         inputs,
                         rules_key,
                     )
                 ),
-                quotes=self._retention_quote_query(company),
-                receivables=self._retention_receivables_query(company, today),
+                quotes=self._retention_quote_query(company, partner_ids),
+                receivables=self._retention_receivables_query(company, today, partner_ids),
+                abc=abc,
+                only=only,
+                only_ref=self._retention_only(SQL("ref.commercial_partner_id"), partner_ids),
+                only_feedback=self._retention_only(SQL("partner_id"), partner_ids),
                 old_cols=old_cols,
                 key=key,
                 company=company.id,
                 d12=today - relativedelta(months=12),
-                examine_all=bool(examine_all),
+                examine_all=bool(examine_all) or partner_ids is not None,
                 today=today,
             )
         )
         self.env.execute_query(SQL("SET LOCAL jit = DEFAULT"))
         return rows[0]["population"], [row for row in rows if row["id"] is not None]
+
+    @staticmethod
+    def _retention_only(column, partner_ids):
+        """SQL condition "and ``column`` is one of ``partner_ids``", or nothing when they are None (every one)."""
+        return SQL() if partner_ids is None else SQL("AND %s = ANY(%s)", column, list(partner_ids))
 
     def _retention_fingerprint(self, row):
         """SQL of a text fingerprint of a row of typed values. PostgreSQL 14+ hashes the values themselves in 64
@@ -373,7 +425,7 @@ class RetentionRecompute(models.AbstractModel):
     def _retention_server_hashes_records(self):
         return self.env.cr._cnx.server_version >= 140000
 
-    def _retention_receivables_query(self, company, today):
+    def _retention_receivables_query(self, company, today, partner_ids=None):
         """Posted customer invoices past due and not (fully) paid: amount in company currency, oldest due date."""
         if "account.move" not in self.env:
             return SQL("SELECT NULL::int AS partner_id, 0 AS overdue_amount, NULL::date AS overdue_since WHERE FALSE")
@@ -382,10 +434,11 @@ class RetentionRecompute(models.AbstractModel):
                       MIN(am.invoice_date_due) AS overdue_since
                  FROM account_move am
                 WHERE am.company_id = %(company)s AND am.state = 'posted' AND am.move_type = 'out_invoice'
-                  AND am.payment_state IN ('not_paid', 'partial') AND am.invoice_date_due < %(today)s
+                  AND am.payment_state IN ('not_paid', 'partial') AND am.invoice_date_due < %(today)s %(only)s
                 GROUP BY am.commercial_partner_id""",
             company=company.id,
             today=today,
+            only=self._retention_only(SQL("am.commercial_partner_id"), partner_ids),
         )
 
     # --- step 2: the pure rules on each examined card -------------------------------------------------
@@ -463,7 +516,7 @@ class RetentionRecompute(models.AbstractModel):
             return date.fromisoformat(value) if value else False
         return value or False
 
-    def _recompute_company(self, company, today, examine_all=False):
+    def _recompute_company(self, company, today, examine_all=False, partner_ids=None):
         started = time.monotonic()
         partner_model = self.env["res.partner"]
         self.env.flush_all()
@@ -480,7 +533,7 @@ class RetentionRecompute(models.AbstractModel):
                 (scoring.RULES_VERSION, rules, context, company.retention_abc_a_cut, company.retention_abc_b_cut)
             ).encode()
         ).hexdigest()
-        population, rows = self._retention_read_population(company, today, rules_key, examine_all)
+        population, rows = self._retention_read_population(company, today, rules_key, examine_all, partner_ids)
         # the class history keeps why the risk changed as text, in the company's language
         explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_risk_explainer(
             today

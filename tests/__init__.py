@@ -16,6 +16,7 @@ from . import (
     test_risk,
     test_scoring,
     test_settings,
+    test_today,
     test_tours,
     test_translations,
 )

@@ -67,3 +67,24 @@ class TestAbcFromInvoices(AccountTestInvoicingCommon):
         self.assertAlmostEqual(late.retention_overdue_amount, 200.0)
         currency = self.env.company.currency_id.name
         self.assertIn(f"200.00 {currency} overdue for up to 121 days: +10", late.retention_risk_reasons)
+
+    def test_posted_and_reset_invoices_refresh_the_card_within_the_minute(self):
+        """Posting or resetting a customer invoice queues its customer; the cron job refreshes the card."""
+        Queue = self.env["retention.refresh.queue"].sudo()
+        self.env["retention.recompute"]._recompute(self.env.company, date.today())
+        Queue.search([]).unlink()
+        buyer = self.env["res.partner"].create({"name": "New buyer", "is_company": True})
+        move = self._invoice("out_invoice", buyer, 700, date.today(), post=False)
+        self.assertFalse(Queue.search([]), "a draft changes nothing")
+        move.action_post()
+        self.assertEqual(Queue.search([]).mapped("partner_id"), buyer)
+        Queue._cron_refresh()
+        card = buyer.with_company(self.env.company)
+        card.invalidate_recordset()
+        self.assertAlmostEqual(card.retention_revenue_12m, 700.0)
+        self.assertEqual(card.retention_lifecycle_stage, "growth")
+        self.assertEqual(card.retention_time_class, "new")
+        move.button_draft()
+        Queue._cron_refresh()
+        card.invalidate_recordset()
+        self.assertEqual(card.retention_order_count, 0)

@@ -1,6 +1,9 @@
+from datetime import date, datetime, timedelta
+
 from odoo.tests import HttpCase, tagged
 
 from .common import ProfileCommon
+from .test_care_plan import CareCommon
 
 
 @tagged("post_install", "-at_install")
@@ -75,4 +78,41 @@ class TestTours(ProfileCommon, HttpCase):
         self.assertEqual(
             (profile.basic_traits, profile.taboos),
             ("General manager, 45, keen angler", "Never seat him facing the door"),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestTodayTours(CareCommon, HttpCase):
+    """The today board, the Customers menu and the immediate card refresh in a real browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls._customer("Other Team Co", user=cls.salesman_b)
+        today = date.today()
+        for partner in (cls.customer, cls.other):
+            cls._order(partner, 1000, today - timedelta(days=400))
+            cls._order(partner, 1000, today - timedelta(days=180))
+        cls.Recompute._recompute(cls.env.company, today)
+
+    def test_today_board(self):
+        self.start_tour("/odoo/retention-today", "customer_retention_today_board", login="ret_sales_a")
+
+    def test_customers_open_on_my_customers(self):
+        self.start_tour("/odoo/retention-customers", "customer_retention_my_customers", login="ret_sales_a")
+
+    def test_done_check_refreshes_the_card(self):
+        check = self.Check.with_user(self.salesman_a).create(
+            {"partner_id": self.customer.id, "action_datetime": datetime.now() - timedelta(hours=1), "channel": "phone"}
+        )
+        self.start_tour(
+            f"/odoo/action-customer_retention.retention_action_check_action/{check.id}",
+            "customer_retention_check_done_refresh",
+            login="ret_sales_a",
+        )
+        card = self.card(self.customer)
+        self.assertEqual(card.retention_last_contact_date, (datetime.now() - timedelta(hours=1)).date())
+        self.assertGreater(card.retention_next_contact_date, date.today())
+        self.start_tour(
+            f"/odoo/retention-customers/{self.customer.id}", "customer_retention_customer_summary", login="ret_sales_a"
         )

@@ -11,7 +11,9 @@ returns), two companies and two currencies, sales teams and salespeople. It then
    every card (the "Recompute now" button);
 3. the naive per-partner ORM loop a typical module would write, on a 1 % sample, extrapolated;
 4. the server time of the customers list (filtered by ABC class, grouped by stage) and of the partner form
-   with the Retention tab, for a salesperson.
+   with the Retention tab, for a salesperson;
+5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
+   salesperson, a supervisor and a retention manager.
 
 Usage: make bench ARGS="--customers 100000 --orders 1000000"   (tools/dev.sh sets ODOO_* and PG* variables)
 """
@@ -268,6 +270,43 @@ def ui_timings(env, company, user):
     return timed(open_list, repeat=5)[0], timed(open_form, repeat=5)[0]
 
 
+def today_timings(env, company, salesperson):
+    """Server time of the refresh of one customer's card and of the today board per role (median of 5)."""
+    supervisor = salesperson.sale_team_id.user_id
+    manager = env["res.users"].search([("login", "=", "bench_manager")])
+    if not manager:
+        manager = env["res.users"].create(
+            {
+                "name": "Bench Manager",
+                "login": "bench_manager",
+                "groups_id": [
+                    (4, env.ref("customer_retention.group_retention_manager").id),
+                    (4, env.ref("sales_team.group_sale_salesman").id),
+                ],
+            }
+        )
+    customer = env["res.partner"].search([("user_id", "=", salesperson.id), ("parent_id", "=", False)], limit=1)
+    recompute = env["retention.recompute"]
+
+    def refresh():
+        env.invalidate_all()
+        return recompute._refresh_customers(company, customer)
+
+    with env.cr.savepoint() as savepoint:
+        t_refresh = timed(refresh, repeat=5)[0]
+        savepoint.rollback()
+    boards = {}
+    for role, user in (("salesperson", salesperson), ("supervisor", supervisor), ("manager", manager)):
+        board = env["retention.today"].with_user(user).with_company(company).with_context(lang="en_US")
+
+        def open_board(board=board):
+            env.invalidate_all()
+            return board.get_board()
+
+        boards[role] = timed(open_board, repeat=5)[0]
+    return t_refresh, boards
+
+
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
@@ -317,6 +356,7 @@ def main():
         t_naive = t_sample * len(population) / len(sample)
 
         t_list, t_form = ui_timings(env, company_1, salespeople[0])
+        t_refresh, t_boards = today_timings(env, company_1, salespeople[0])
 
         print()
         print(
@@ -355,6 +395,9 @@ def main():
         print(f"peak memory of this process: {rss_after / 1024:.0f} MB (before recompute {rss_before / 1024:.0f} MB)")
         print(f"customers list (class A, grouped by stage) as a salesperson: {t_list * 1000:.0f} ms (median of 5)")
         print(f"partner form with the Retention tab as a salesperson:      {t_form * 1000:.0f} ms (median of 5)")
+        print(f"refresh of one customer's card (done check, order):        {t_refresh * 1000:.0f} ms (median of 5)")
+        for role, seconds in t_boards.items():
+            print(f"today board, {role + ':':<12}                              {seconds * 1000:.0f} ms (median of 5)")
 
 
 if __name__ == "__main__":

@@ -176,3 +176,72 @@ registry.category("web_tour.tours").add("customer_retention_profile_fill", {
         },
     ],
 });
+
+// A salesperson lands on the today board, sees her overdue contact and opens it from the figure.
+registry.category("web_tour.tours").add("customer_retention_today_board", {
+    steps: () => [
+        {
+            trigger: ".o_retention_today [data-section='mine'] [data-figure='contact_overdue'] .o_retention_figure_count:contains('1')",
+        },
+        {
+            trigger: "body:not(:has(.o_retention_today [data-section='team']))",
+        },
+        {
+            trigger: ".o_retention_today [data-figure='contact_overdue']",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains('Key Account Co')",
+        },
+        {
+            trigger: "body:not(:has(.o_data_row:contains('Other Team Co')))",
+        },
+    ],
+});
+
+// She opens Customers: her own customers (the My Customers facet), combined with the other filters by AND.
+registry.category("web_tour.tours").add("customer_retention_my_customers", {
+    steps: () => [
+        {
+            trigger: ".o_searchview .o_facet_value:contains('My Customers')",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Key Account Co')",
+        },
+        {
+            trigger: "body:not(:has(.o_kanban_record:contains('Other Team Co')))",
+        },
+    ],
+});
+
+// She marks a planned phone call done: she is told what changed, and the card (summary line) shows the new
+// next contact at once.
+registry.category("web_tour.tours").add("customer_retention_check_done_refresh", {
+    steps: () => [
+        {
+            trigger: ".o_form_view button[name='action_done']:visible",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('customer card updated')",
+        },
+        {
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+        },
+    ],
+});
+
+// The customer's form: the summary line above the tabs and the Retention tab first.
+registry.category("web_tour.tours").add("customer_retention_customer_summary", {
+    steps: () => [
+        {
+            trigger: ".o_form_view div[name='retention_summary'] .o_field_widget[name='retention_lifecycle_stage']",
+        },
+        {
+            trigger: ".o_form_view .o_notebook .nav-link.active[name='customer_retention']",
+        },
+        {
+            trigger: ".o_form_view div[name='retention_summary'] .o_field_widget[name='retention_next_contact_date']",
+        },
+    ],
+});
