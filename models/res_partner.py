@@ -98,11 +98,15 @@ MANUAL_FIELDS = (
 # Company-dependent card fields are JSONB columns keyed by company. Odoo would give each an "IS NOT NULL" index:
 # 34 indexes that every recompute UPDATE must maintain and no list uses. The card is filtered and grouped by
 # these instead, one expression index per company on exactly what Odoo's domain compiles to.
+# (Not the dates: Odoo compiles them to a text-to-date cast, which PostgreSQL does not accept in an index.)
 INDEXED_CARD_FIELDS = ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level")
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    # every list, rule and board of the addon asks "whose customers": Odoo does not index the salesperson
+    user_id = fields.Many2one(index=True)
 
     # --- metrics (computed by retention.recompute, never typed) -------------------------------------
     retention_currency_id = fields.Many2one("res.currency", compute="_compute_retention_currency_id", groups=USER_GROUP)
@@ -1196,13 +1200,16 @@ class ResPartner(models.Model):
     def _search_retention_is_orphan(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on 'Orphan'."))
+        # the archived users first (a few): "salesperson is none or one of them" then reads the salesperson
+        # index instead of scanning every partner's card
+        gone = self.env["res.users"].with_context(active_test=False).sudo().search([("active", "=", False)]).ids
         orphans = self.with_context(active_test=False)._search(
             [
                 ("parent_id", "=", False),
-                ("retention_order_count", ">", 0),
                 "|",
                 ("user_id", "=", False),
-                ("user_id.active", "=", False),
+                ("user_id", "in", gone),
+                ("retention_order_count", ">", 0),
             ]
         )
         return [("id", "in" if (operator == "=") == value else "not in", orphans)]

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from .retention_card_review import week_start
 
@@ -70,7 +71,6 @@ class RetentionToday(models.AbstractModel):
         def customers(scope_name, extra):
             return [*self._today_owner_domain(scope_name), *extra]
 
-        became_high = self._today_became_high_risk(recent)
         # my day: every retention user keeps customers of their own
         add(
             "contact_today",
@@ -93,7 +93,7 @@ class RetentionToday(models.AbstractModel):
             "mine",
             "res.partner",
             self.env._("Became high risk (7 days)"),
-            customers("mine", [("id", "in", became_high)]),
+            customers("mine", self._today_became_high_risk(recent)),
             "danger",
         )
         add(
@@ -134,15 +134,21 @@ class RetentionToday(models.AbstractModel):
         section = "team" if scope == "team" else "company"
         members = self.env.user._retention_led_members() - self.env.user
         approver = [] if scope == "company" else [("partner_id.user_id", "in", members.ids)]
+        unreviewed = self._today_unreviewed(None if scope == "company" else members)
         add(
             "reviews_due",
             section,
             "retention.review.status",
             self.env._("Cards to review this week"),
-            [("reviewed_this_week", "=", False), *([] if scope == "company" else [("supervisor_id", "=", uid)])],
+            [
+                ("company_id", "=", self.env.company.id),
+                ("salesperson_id", "in", unreviewed),
+                ("reviewed_this_week", "=", False),
+            ],
             "primary",
             "list",
         )
+        figures[-1]["count"] = len(unreviewed)
         add(
             "plans_to_approve",
             section,
@@ -185,22 +191,44 @@ class RetentionToday(models.AbstractModel):
         )
         return figures
 
+    def _today_unreviewed(self, members):
+        """Salespeople (``members``, or every one) with customers in the current company whose cards were not
+        reviewed this week: the rows of *Cards to Review This Week*, found from the users (one index probe each)
+        instead of aggregating the whole customer analysis."""
+        company = self.env.company
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT u.id FROM res_users u
+                    WHERE u.active AND NOT u.share %(members)s
+                      AND EXISTS (SELECT 1 FROM res_partner p
+                                   WHERE p.user_id = u.id AND p.id = p.commercial_partner_id AND p.active
+                                     AND (p.company_id IS NULL OR p.company_id = %(company)s))
+                      AND NOT EXISTS (SELECT 1 FROM retention_card_review r
+                                       WHERE r.salesperson_id = u.id AND r.company_id = %(company)s
+                                         AND r.week >= %(monday)s)""",
+                members=SQL() if members is None else SQL("AND u.id = ANY(%s)", members.ids),
+                company=company.id,
+                monday=week_start(fields.Date.context_today(self)),
+            )
+        )
+        return [row[0] for row in rows]
+
     def _today_became_high_risk(self, since):
-        """Customers whose risk level changed to high since ``since`` (class history, indexed by date)."""
-        history = (
-            self.env["retention.class.history"]
-            .sudo()
-            ._read_group(
+        """Domain: customers at high risk whose risk level became high since ``since`` (their class history,
+        read under its record rules, as an EXISTS subquery: nothing is materialized)."""
+        return [
+            ("retention_risk_level", "=", "high"),
+            (
+                "retention_history_ids",
+                "any",
                 [
                     ("company_id", "=", self.env.company.id),
                     ("kind", "=", "risk"),
                     ("new_value", "=", "high"),
                     ("date", ">=", since),
                 ],
-                groupby=["partner_id"],
-            )
-        )
-        return [partner.id for (partner,) in history]
+            ),
+        ]
 
     # --- what the client asks ---------------------------------------------------------------------------
     @api.model
@@ -218,7 +246,12 @@ class RetentionToday(models.AbstractModel):
         sections = {}
         for figure in self._today_figures():
             Model = self.env[figure["model"]]
-            count = Model.search_count(figure["domain"]) if Model.has_access("read") else 0
+            if not Model.has_access("read"):
+                count = 0
+            elif "count" in figure:
+                count = figure["count"]
+            else:
+                count = Model.search_count(figure["domain"])
             sections.setdefault(figure["section"], []).append(
                 {"key": figure["key"], "title": figure["title"], "count": count, "tone": figure["tone"]}
             )

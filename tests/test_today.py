@@ -208,6 +208,16 @@ class TestTodayBoard(CareCommon):
         self.assertEqual(counts["plans_to_approve"], 1)
         self.assertEqual(self._opened(self.supervisor_a, "plans_to_approve"), plan)
         self.assertEqual(self._board(self.supervisor_b)[0]["plans_to_approve"], 0)
+        # cards to review: counted from the users, the same rows as the review status list
+        Status = self.env["retention.review.status"].with_user(self.supervisor_a)
+        todo = Status.search([("reviewed_this_week", "=", False)])
+        self.assertEqual(todo.salesperson_id, self.salesman_a | self.salesman_a2)
+        self.assertEqual(counts["reviews_due"], 2)
+        self.assertEqual(self._opened(self.supervisor_a, "reviews_due"), todo)
+        self.env["retention.card.review"].with_user(self.supervisor_a).create(
+            {"salesperson_id": self.salesman_a.id, "partner_ids": [(6, 0, self.customer.ids)]}
+        )
+        self.assertEqual(self._board(self.supervisor_a)[0]["reviews_due"], 1)
 
     def test_manager_sees_the_company_and_the_last_run(self):
         self.Recompute._cron_recompute()
@@ -242,11 +252,12 @@ class TestTodayBoard(CareCommon):
         customer = self.card(self.customer).with_user(self.salesman_a)
         # class A (three equal customers share the top rank) with influence: a double key customer
         self.assertEqual(customer.retention_value_type_suggested, "double")
-        customer.action_retention_apply_value_type()
-        self.assertEqual(self.card(self.customer).retention_value_type, "double")
         # another team's salesperson cannot apply it on a customer she does not keep
         with self.assertRaises(UserError):
             self.card(self.customer).with_user(self.salesman_b).action_retention_apply_value_type()
+        self.assertFalse(self.card(self.customer).retention_value_type)
+        customer.action_retention_apply_value_type()
+        self.assertEqual(self.card(self.customer).retention_value_type, "double")
 
     def test_filters_combine_with_and(self):
         """Filters of different meaning sit in different groups of the search view (AND)."""
