@@ -1,10 +1,15 @@
 // Opens every screen of the Customer Retention app as the logged-in user, the way they would click it: every menu
-// of the navbar, every view type of each action, every filter and group-by of each search view (each on its own,
-// every option of a date group-by), and the form of the first record of each list or kanban with every notebook
-// page. Fails (console.error, which fails the HttpCase) on an error dialog, a failed RPC, a danger notification or a
-// timeout. Odoo's clickbot (web/static/src/webclient/clickbot) covers less: it clicks the filters but no group-by,
-// accumulates them instead of trying each alone, checks the search only of the first view and opens no record.
-// Started by tests/test_click_everywhere.py.
+// of the navbar (the wizard menus' dialogs included), every view type of each action, every filter and group-by of
+// each search view, each alone (a date filter with its first option, a date group-by with every interval), once
+// per search view and the view it reloads (list when the action has one), and the form of the first record of a
+// list or kanban once per form view, with every notebook page. Fails (console.error, which fails the HttpCase) on an
+// error dialog, a failed RPC, a danger notification or a screen still loading after 30 s; uncaught errors and
+// console errors of the web client fail the HttpCase by themselves. The light mode (the repeat in the user's other
+// language) opens no record form and tries a date group-by by its first interval only. Odoo's clickbot
+// (web/static/src/webclient/clickbot) covers less: it switches every view type but clicks the filters piling them up
+// (never one alone, a date filter by its first option), no group-by, no record, nothing inside a dialog, and only
+// the menus it finds in the navbar.
+// Started by tests/test_click_everywhere.py, which gives the menus the user must find.
 import { App } from "@odoo/owl";
 import { browser } from "@web/core/browser/browser";
 import { rpcBus } from "@web/core/network/rpc";
@@ -118,6 +123,10 @@ function facetRemovers() {
     return document.querySelectorAll(".o_control_panel .o_searchview_facet .o_facet_remove");
 }
 
+function facetsText() {
+    return [...document.querySelectorAll(".o_control_panel .o_searchview_facet")].map((f) => f.innerText).join("|");
+}
+
 async function openSearchMenu(where) {
     if (!document.querySelector(".o_search_bar_menu")) {
         await click(document.querySelector(".o_control_panel .o_searchview_dropdown_toggler"), where);
@@ -144,11 +153,13 @@ async function searchItem(kind, index, option, where) {
 async function trySearchItem(kind, index, option, where) {
     const target = await searchItem(kind, index, option, where);
     const here = `${where}, ${kind} "${target.innerText.trim()}"`;
+    const before = facetsText();
     for (const remover of facetRemovers()) {
         fire(remover);
     }
     fire(target);
-    await settle(here, () => facetRemovers().length === 1);
+    // its facet alone, in place of the previous one (a facet may keep its element: compare the text)
+    await settle(here, () => facetRemovers().length === 1 && facetsText() !== before);
     stats.searchItems[kind] = (stats.searchItems[kind] || 0) + 1;
 }
 
@@ -162,7 +173,7 @@ async function clearFacets(where) {
 }
 
 /** Try every filter and group-by of the search view shown, each alone; return how many. */
-async function crawlSearch(where) {
+async function crawlSearch(where, light) {
     if (!document.querySelector(".o_control_panel .o_searchview_dropdown_toggler")) {
         return 0;
     }
@@ -183,9 +194,10 @@ async function crawlSearch(where) {
         await trySearchItem("date filter", index, 0, where);
         tried++;
     }
-    // a date group-by: every interval (year, quarter, month, week, day), each formats its groups differently
+    // a date group-by: every interval (year, quarter, month, week, day), each formats its groups differently (the
+    // light mode: its first)
     for (let index = 0; index < counts["date group-by"]; index++) {
-        const options = (await searchItem("date group-by", index, 0, where)).parentElement.children.length;
+        const options = light ? 1 : (await searchItem("date group-by", index, 0, where)).parentElement.children.length;
         for (let option = 0; option < options; option++) {
             await trySearchItem("date group-by", index, option, where);
             tried++;
@@ -240,7 +252,7 @@ async function openFirstRecord(where) {
 
 /** Every view type of the action; every search item in its list (the cheapest reload), else in its first view;
  * the form of the first record of its list or kanban. */
-async function crawlAction(menu) {
+async function crawlAction(menu, light) {
     const where = `menu "${menu.name}" (${menu.xmlid})`;
     const action = controller().action;
     const types = action.views
@@ -255,7 +267,7 @@ async function crawlAction(menu) {
     const hasForm = action.views.some(([, type]) => type === "form");
     const notes = [];
     let recordOpened =
-        !hasForm || stats.seen.has(formKey) || (!types.includes("list") && !types.includes("kanban"));
+        light || !hasForm || stats.seen.has(formKey) || (!types.includes("list") && !types.includes("kanban"));
     for (const type of [first, ...types.filter((type) => type !== first)]) {
         const here = `${where}, ${type} view`;
         if (type !== viewType()) {
@@ -271,7 +283,7 @@ async function crawlAction(menu) {
         if (type === searchIn) {
             if (!stats.seen.has(searchKey)) {
                 stats.seen.add(searchKey);
-                const tried = await crawlSearch(here);
+                const tried = await crawlSearch(here, light);
                 notes.push(tried ? `search tried in ${type} (${tried} items)` : "");
             } else {
                 notes.push("search view already tried");
@@ -286,7 +298,7 @@ async function crawlAction(menu) {
     }
     if (!recordOpened) {
         stats.empty.push(menu.xmlid);
-    } else if (hasForm) {
+    } else if (hasForm && !light) {
         stats.seen.add(formKey);
     }
     const views = [first, ...types.filter((type) => type !== first)];
@@ -319,9 +331,20 @@ async function clickMenu(menu) {
     await settle(where, () => uiUpdates > before || document.querySelector(".modal .o_form_view"));
 }
 
-async function crawl({ app, menus, lang }) {
+async function crawl({ app, menus, lang, light }) {
     const start = performance.now();
-    stats = { menus: 0, views: 0, dialogs: 0, forms: [], formPages: 0, searchItems: {}, empty: [], searchSeconds: 0, formSeconds: 0, seen: new Set() };
+    stats = {
+        menus: 0,
+        views: 0,
+        dialogs: 0,
+        forms: [],
+        formPages: 0,
+        searchItems: {},
+        empty: [],
+        searchSeconds: 0,
+        formSeconds: 0,
+        seen: new Set(),
+    };
     const env = odoo.__WOWL_DEBUG__.root.env;
     env.bus.addEventListener("ACTION_MANAGER:UI-UPDATED", onUIUpdated);
     rpcBus.addEventListener("RPC:REQUEST", onRPCRequest);
@@ -340,13 +363,13 @@ async function crawl({ app, menus, lang }) {
             if (document.querySelector(".modal .o_form_view")) {
                 await crawlDialog(menu);
             } else {
-                await crawlAction(menu);
+                await crawlAction(menu, light);
             }
         }
         const seconds = ((performance.now() - start) / 1000).toFixed(1);
         const items = Object.entries(stats.searchItems).map(([kind, count]) => `${count} ${kind}s`);
         log(
-            `${user.login} (${lang}): ${stats.menus} menus, ${stats.views} views, ` +
+            `${user.login} (${lang}${light ? ", light" : ""}): ${stats.menus} menus, ${stats.views} views, ` +
                 `${stats.dialogs} dialogs, ${items.join(", ")}, ${stats.forms.length} forms ` +
                 `(${stats.formPages} notebook pages) in ${seconds} s (search ${stats.searchSeconds.toFixed(1)} s, ` +
                 `forms ${stats.formSeconds.toFixed(1)} s); no record to open: ` +
