@@ -44,9 +44,9 @@ class TestClickEverywhere(HttpCase):
         """The views that the menu's window action opens, by type (search included): the crawler tries a search view
         once per view it reloads, and a form once per form view."""
         model, action_id = action_ref.split(",")
-        action = self.env[model].browse(int(action_id))
         if model != "ir.actions.act_window":
             return {}
+        action = self.env[model].browse(int(action_id))
         requested = [*action.views, (action.search_view_id.id, "search")]
         views = self.env[action.res_model].get_views(requested)["views"]
         return {view_type: view["id"] for view_type, view in views.items()}
