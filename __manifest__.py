@@ -42,6 +42,7 @@
         ],
         "web.assets_tests": [
             "customer_retention/static/tests/tours/*.js",
+            "customer_retention/static/tests/crawler/*.js",
         ],
     },
     "demo": [

@@ -6,6 +6,7 @@ from . import (
     test_adoption,
     test_borrowing,
     test_care_plan,
+    test_click_everywhere,
     test_demo,
     test_forged_writes,
     test_lifecycle,
