@@ -70,6 +70,7 @@ class RetentionProfile(models.Model):
         for profile in self:
             profile.supervisor_id = profile.partner_id.sudo()._retention_supervisor()
 
+    @api.depends("partner_id")  # also computed, not left empty, on the new record of the form's first onchange
     @api.depends_context("uid")
     def _compute_is_keeper(self):
         saved = self._origin.filtered("id")

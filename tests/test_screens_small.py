@@ -91,8 +91,11 @@ class TestProfileChatter(ProfileCommon):
             (self.borrower_during, False),
         ):
             self.assertEqual(self.profile.with_user(user).is_keeper, keeps, user.login)
-        # a profile being created is its creator's, and opening the empty form logs no borrowed read
-        self.assertTrue(Form(self.Profile.with_user(self.salesman_b)).is_keeper)
+        # New in the list of profiles (the web client's first onchange): the profile being created is its
+        # creator's, and the empty form is no borrowed read to log
+        spec = {"partner_id": {"fields": {"display_name": {}}}, "is_keeper": {}, "taboos": {}}
+        result = self.Profile.with_user(self.salesman_b).onchange({}, [], spec)
+        self.assertTrue(result["value"]["is_keeper"])
         self.assertFalse(self.Log.search([("user_id", "=", self.salesman_b.id)]))
 
     def test_account_manager_marks_the_key_date_done_on_the_profile(self):
