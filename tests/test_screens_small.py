@@ -43,11 +43,15 @@ class TestReassignWizardScreen(RetentionCommon):
         self.assertEqual(action["params"]["message"], f"2 customers now managed by {self.salesman_a2.name}.")
 
     def test_no_account_manager_when_the_selection_has_several_or_none(self):
-        for customers in (self.first | self.teammate, self.first | self.nobodys, self.nobodys):
+        for customers in (self.first | self.teammate, self.nobodys):
             wizard = self._wizard(customers)
             self.assertFalse(wizard.from_user_ids[:], customers.mapped("name"))
             self.assertEqual(wizard.partner_ids[:], customers)
             self.assertFalse(wizard.warning)
+        # a customer nobody holds does not hide whom the others move from
+        wizard = self._wizard(self.first | self.nobodys)
+        self.assertEqual(wizard.from_user_ids[:], self.salesman_a)
+        self.assertEqual(wizard.partner_ids[:], self.first | self.nobodys)
 
     def test_choosing_an_account_manager_lists_and_unlists_their_customers(self):
         wizard = self._wizard(self.first)
@@ -63,7 +67,8 @@ class TestReassignWizardScreen(RetentionCommon):
 
     def test_orphans_warning_names_who_left(self):
         self.salesman_a.action_archive()
-        wizard = self._wizard(self.first | self.second)
+        # the Orphan Customers list: orphans of a leaver and a customer nobody holds
+        wizard = self._wizard(self.first | self.second | self.nobodys)
         self.assertEqual(wizard.from_user_ids[:], self.salesman_a)
         self.assertEqual(
             wizard.warning,

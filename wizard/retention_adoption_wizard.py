@@ -35,11 +35,11 @@ class RetentionAdoptionWizard(models.TransientModel):
         if "partner_ids" in fields and not values.get("partner_ids") and context.get("active_model") == "res.partner":
             customers = self.env["res.partner"].browse(context.get("active_ids") or []).commercial_partner_id
             values["partner_ids"] = [Command.set(customers.ids)]
-            # the customers selected share one account manager: the customers move from them
+            # the customers selected that have an account manager share one (orphans of one leaver, with or
+            # without customers nobody holds): the customers move from them
             owners = customers.user_id
             if "from_user_ids" in fields and not values.get("from_user_ids") and len(owners) == 1:
-                if all(customer.user_id for customer in customers):
-                    values["from_user_ids"] = [Command.set(owners.ids)]
+                values["from_user_ids"] = [Command.set(owners.ids)]
         if values.get("partner_ids") and values.get("from_user_ids") and "listed_user_ids" in fields:
             from_ids = self._fields["from_user_ids"].convert_to_cache(values["from_user_ids"], self, validate=False)
             values["listed_user_ids"] = [Command.set(list(from_ids))]
