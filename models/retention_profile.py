@@ -93,7 +93,10 @@ class RetentionProfile(models.Model):
                         company=partner.commercial_partner_id.name,
                     )
                 )
-        return super().create(vals_list)
+        profiles = super().create(vals_list)
+        # the account manager follows their customer's profile, also when their supervisor wrote it
+        profiles._retention_prune_followers()
+        return profiles
 
     def write(self, vals):
         self._server_check_write(vals)

@@ -119,6 +119,15 @@ class TestProfileChatter(ProfileCommon):
         )
         self.assertTrue(done.filtered(lambda message: "Flowers and a card sent" in str(message.body)))
 
+    def test_followers_are_keepers(self):
+        self.assertIn(self.salesman_a.partner_id, self.profile.message_partner_ids)
+        fresh = self._customer("Fresh Fittings Co", user=self.salesman_a)
+        profile = self.Profile.with_user(self.supervisor_a).create({"partner_id": fresh.id})
+        self.assertIn(self.salesman_a.partner_id, profile.message_partner_ids)
+        self.assertLessEqual(profile.message_partner_ids, self.salesman_a.partner_id | self.supervisor_a.partner_id)
+        with self.assertRaises(AccessError):
+            profile.with_user(self.supervisor_a).message_subscribe(partner_ids=self.borrower_during.partner_id.ids)
+
     def test_supervisor_closes_the_reminder_of_their_team(self):
         reminder = self._remind()
         reminder.with_user(self.supervisor_a).action_feedback(feedback="Called the chairman myself")
