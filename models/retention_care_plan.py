@@ -41,7 +41,10 @@ class RetentionCarePlan(models.Model):
         "evaluated_by_id",
     )
 
-    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    # "New" until saved, then the next number of the sequence
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -178,9 +181,10 @@ class RetentionCarePlan(models.Model):
             refuse_server_values(self, vals, EVALUATION_FIELDS, create=True)
             for vals in self._server_create_vals(vals_list)
         ]
+        new = self.env._("New")
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("retention.care.plan") or "/"
+            if vals.get("name", new) == new:
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("retention.care.plan") or new
         plans = super().create(vals_list)
         plans._check_people()
         return plans

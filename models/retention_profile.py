@@ -45,6 +45,9 @@ class RetentionProfile(models.Model):
     active = fields.Boolean(default=True, help="A profile with a borrowing history is archived, never deleted.")
     user_id = fields.Many2one(related="partner_id.user_id", string="Account Manager")
     supervisor_id = fields.Many2one("res.users", compute="_compute_supervisor_id")
+    # the chatter (notes, files, activities such as the key-date reminders) is for the keepers: a borrower
+    # reads the five items and key dates, not what is around them
+    is_keeper = fields.Boolean(compute="_compute_is_keeper")
     basic_traits = fields.Text(help="Age, education, career path, family, health, character, hobbies.")
     taboos = fields.Text(help="Words, topics, colours, numbers, gifts and habits to avoid with this customer.")
     preferences = fields.Text(help="What the customer likes: food, drinks, sports, brands, ways of working.")
@@ -67,6 +70,15 @@ class RetentionProfile(models.Model):
         for profile in self:
             profile.supervisor_id = profile.partner_id.sudo()._retention_supervisor()
 
+    @api.depends("partner_id")  # also computed, not left empty, on the new record of the form's first onchange
+    @api.depends_context("uid")
+    def _compute_is_keeper(self):
+        saved = self._origin.filtered("id")
+        kept = saved._filtered_access("write")
+        for profile in self:
+            # a profile being created is its creator's (only keepers create one)
+            profile.is_keeper = not profile._origin.id or profile._origin in kept
+
     @api.model_create_multi
     def create(self, vals_list):
         Partner = self.env["res.partner"]
@@ -81,7 +93,10 @@ class RetentionProfile(models.Model):
                         company=partner.commercial_partner_id.name,
                     )
                 )
-        return super().create(vals_list)
+        profiles = super().create(vals_list)
+        # the account manager follows their customer's profile, also when their supervisor wrote it
+        profiles._retention_prune_followers()
+        return profiles
 
     def write(self, vals):
         self._server_check_write(vals)
@@ -194,7 +209,8 @@ class RetentionProfile(models.Model):
 
     def _log_borrowed_use(self, action):
         """One access-log row per profile, user and kind of use, per transaction (request)."""
-        borrowed = self._borrowed_only()
+        # a profile being created is nobody's borrowed read; one edited in a form is read as itself
+        borrowed = self._origin._borrowed_only()
         if not borrowed:
             return
         # rows of this transaction carry its timestamp: a form that reads the profile and its key dates

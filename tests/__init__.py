@@ -16,6 +16,7 @@ from . import (
     test_reports,
     test_risk,
     test_scoring,
+    test_screens_small,
     test_settings,
     test_today,
     test_tours,
