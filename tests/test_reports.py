@@ -16,6 +16,11 @@ from odoo.tools import mute_logger
 from .test_care_plan import CareCommon
 
 
+def words(node):
+    """The text of an HTML node, its cells and lines separated by one space."""
+    return " ".join(" ".join(node.itertext()).split())
+
+
 @tagged("post_install", "-at_install")
 class TestReports(CareCommon):
     """A hand-built team: cards set as the recompute would store them, plans moved through their workflow on
@@ -403,6 +408,7 @@ class TestReports(CareCommon):
 
     # --- issue 16 point 7: reports a reader trusts ----------------------------------------------------
     def _scorecard_html(self, user, lang=None, **vals):
+        """The scorecard as the user prints it (the HTML given to wkhtmltopdf)."""
         wizard = self._june(user, **vals)
         Report = self.env["ir.actions.report"].with_user(user).with_context(lang=lang or user.lang)
         return Report._render_qweb_html("customer_retention.report_scorecard", wizard.ids)[0].decode()
@@ -411,14 +417,14 @@ class TestReports(CareCommon):
         """Company, team, period, totals and page numbers are in the body of every page (wkhtmltopdf prints no
         header or footer), cut into pages by the report itself; plans submitted are called submitted."""
         self._build_activity()
-        with patch.object(type(self.Wizard), "_scorecard_rows_per_page", 1):
+        with patch.object(type(self.Wizard), "_scorecard_rows_per_page", 1, create=True):
             html = self._scorecard_html(self.supervisor_a)
         root = lxml.html.fromstring(html)
         [article] = root.xpath("//div[contains(concat(' ', @class, ' '), ' article ')]")
         pages = article.xpath(".//div[contains(concat(' ', @class, ' '), ' o_rs_page ')]")
         self.assertEqual(len(pages), 2)  # two account managers, one per page
         for number, page in enumerate(pages, start=1):
-            text = " ".join(page.text_content().split())
+            text = words(page)
             self.assertIn(self.env.company.name, text)
             self.assertIn("Sales Team East", text)
             self.assertIn("Period 2026-06-01 to 2026-06-30", text)
@@ -428,13 +434,13 @@ class TestReports(CareCommon):
         self.assertEqual(["o_rs_break" in page.get("class") for page in pages], [True, False])
         self.assertFalse(pages[0].xpath(".//tr[contains(@class, 'o_rs_total')]"))
         [totals] = pages[1].xpath(".//tr[contains(@class, 'o_rs_total')]")
-        cells = [" ".join(cell.text_content().split()) for cell in totals.xpath("./td")]
+        cells = [words(cell) for cell in totals.xpath("./td")]
         self.assertEqual(cells[0], "Total")
         self.assertEqual(cells[1], "4")  # customers of both account managers
         self.assertIn("400.00", cells[-2])  # total expenses
         self.assertEqual(cells[-1], "2")  # reviews received in June
         # the column is plans submitted in the period, never the state "Submitted" (待审批, pending approval)
-        headers = [" ".join(th.text_content().split()) for th in article.xpath(".//thead//th")]
+        headers = [words(th) for th in article.xpath(".//thead//th")]
         self.assertNotIn("Submitted", headers)
         self.assertIn("Plans Submitted", headers)
         # styled whatever the port: every class of the body is defined by the report's own inline style, so
@@ -448,7 +454,7 @@ class TestReports(CareCommon):
         self.assertEqual({name for name in classes if f".{name}" not in style}, set())
         # a salesperson's scorecard covers herself
         html = self._scorecard_html(self.salesman_b, date_from="2020-01-01", date_to="2020-01-31")
-        text = " ".join(lxml.html.fromstring(html).text_content().split())
+        text = words(lxml.html.fromstring(html))
         self.assertIn(f"Account Manager {self.salesman_b.name}", text)
         self.assertIn("Page 1 / 1", text)
         self.assertNotIn(self.salesman_a.name, text)
