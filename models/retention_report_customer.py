@@ -132,7 +132,7 @@ class RetentionReportCustomer(models.Model):
                    %(last_order)s AS last_order_date, %(last_contact)s AS last_contact_date,
                    %(next_contact)s AS next_contact_date,
                    1 AS customer_count,
-                   (%(risk)s = 'high')::int AS at_risk,
+                   COALESCE(%(risk)s = 'high', FALSE)::int AS at_risk,
                    COALESCE(%(next_contact)s < CURRENT_DATE, FALSE)::int AS contact_overdue,
                    COALESCE(%(overdue)s, 0) AS overdue_amount,
                    %(completeness)s AS completeness

@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfReader
 
 from .test_care_plan import CareCommon
 
@@ -540,16 +541,16 @@ class TestReports(CareCommon):
             }
         )
         funnel = self._workbook(self._export(self.supervisor_a, "funnel")).active
-        rows = [[funnel.cell(row, col).value for col in (1, 2, 3, 6, 7)] for row in range(4, funnel.max_row + 1)]
+        rows = [[funnel.cell(row, col).value for col in (1, 2, 3, 5, 6, 7)] for row in range(4, funnel.max_row + 1)]
         self.assertEqual(
             rows,
             [
-                ["Acquisition", 0, 0.0, 0, 0],
-                ["Growth", 1, 25.0, 1, 1],
-                ["Maturity", 1, 25.0, 0, 0],
-                ["Decline", 1, 25.0, 0, 0],
-                ["Churned", 1, 25.0, 0, 0],
-                ["Total", 4, None, 1, 1],
+                ["Acquisition", 0, 0.0, 0, 0, 0],
+                ["Growth", 1, 25.0, 1, 1, 1],
+                ["Maturity", 1, 25.0, 0, 0, 0],
+                ["Decline", 1, 25.0, 1, 0, 0],
+                ["Churned", 1, 25.0, 0, 0, 0],
+                ["Total", 4, None, 2, 1, 1],
             ],
         )
 
@@ -625,7 +626,11 @@ class TestReportPdf(CareCommon, HttpCase):
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"), pdf[:20])
         self.assertGreater(len(pdf), 5000)
-        pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
-            "customer_retention.report_scorecard", wizard.ids
-        )
+        # the scorecard cuts its pages itself: one account manager per page here, two pages
+        self._customer("Second Account Co", user=self.salesman_a2)
+        with patch.object(type(wizard), "_scorecard_rows_per_page", 1, create=True):
+            pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                "customer_retention.report_scorecard", wizard.ids
+            )
         self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(len(PdfReader(io.BytesIO(pdf)).pages), 2)

@@ -38,7 +38,7 @@ class RetentionReportWizard(models.TransientModel):
 
     # rows of the printed scorecard per page: each page is cut by the report itself, as Debian's wkhtmltopdf
     # (unpatched Qt) prints no header or footer
-    _scorecard_rows_per_page = 15
+    _scorecard_rows_per_page = 20
 
     report = fields.Selection(REPORTS, required=True, default="scorecard")
     date_from = fields.Date(
