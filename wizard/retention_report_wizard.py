@@ -160,7 +160,11 @@ class RetentionReportWizard(models.TransientModel):
         return {
             "scope": self._scope(period=True),
             "as_of": format_date(self.env, fields.Date.context_today(self)),
-            "printed_by": self.env.user.name,
+            "printed": self.env._(
+                "Printed by %(user)s on %(date)s",
+                user=self.env.user.name,
+                date=format_date(self.env, fields.Date.context_today(self)),
+            ),
             "pages": pages,
             "totals": cells(self._scorecard_totals()),
         }
