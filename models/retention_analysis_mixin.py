@@ -34,6 +34,17 @@ class RetentionAnalysisMixin(models.AbstractModel):
             salesperson,
         )
 
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Groups of a selection (lifecycle stage, ABC class, risk level, state) come in the order of the
+        selection, as a funnel reads, not in the alphabetical order of their codes."""
+        ranked = dict(groupby_terms)
+        for spec, term in groupby_terms.items():
+            field = self._fields.get(spec)
+            if field and field.type == "selection" and isinstance(field.selection, list):
+                codes = [code for code, _label in field.selection]
+                ranked[spec] = SQL("array_position(%s::varchar[], %s::varchar)", codes, term)
+        return super()._read_group_orderby(order, ranked, query)
+
     def init(self):
         if self._abstract:
             return

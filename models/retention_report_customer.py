@@ -1,8 +1,12 @@
 from odoo import api, fields, models
+from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 from .res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
+
+# shares (field: the additive column it is a share of)
+SHARES = {"revenue_share": "revenue_window", "customer_share": "customer_count"}
 
 
 class RetentionReportCustomer(models.Model):
@@ -52,10 +56,21 @@ class RetentionReportCustomer(models.Model):
     risk_reasons = fields.Text(string="Why This Risk", compute="_compute_risk_reasons")
     revenue_window = fields.Float(string="Revenue (ABC Window)", readonly=True)
     revenue_12m = fields.Float(string="Revenue Last 12 Months", readonly=True)
+    # shares of what the reader may see, never of the whole company (a salesperson would derive its total)
     revenue_share = fields.Float(
-        string="Revenue Share (%)", readonly=True, help="Share of the company's revenue in the ABC window."
+        string="Revenue Share (%)",
+        compute="_compute_shares",
+        aggregator="sum",
+        help="Share of the revenue in the ABC window of the customers you see: in a pivot or graph, of the rows "
+        "of the current search; on one customer, of all the customers you see in its company.",
     )
-    customer_share = fields.Float(string="Customer Share (%)", readonly=True)
+    customer_share = fields.Float(
+        string="Customer Share (%)",
+        compute="_compute_shares",
+        aggregator="sum",
+        help="Share of the number of customers you see: in a pivot or graph, of the rows of the current search; "
+        "on one customer, of all the customers you see in its company.",
+    )
     order_count = fields.Integer(readonly=True)
     last_order_date = fields.Date(readonly=True, aggregator="max")
     last_contact_date = fields.Date(readonly=True, aggregator="max")
@@ -74,6 +89,32 @@ class RetentionReportCustomer(models.Model):
             for line in lines:
                 line.risk_reasons = explain(line.risk_factors)
 
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_shares(self):
+        """Of the rows the current user may read in the customer's company (one grouped query)."""
+        totals = {
+            company: (revenue, count)
+            for company, revenue, count in self._read_group(
+                [("company_id", "in", self.company_id.ids)],
+                ["company_id"],
+                ["revenue_window:sum", "customer_count:sum"],
+            )
+        }
+        for line in self:
+            revenue, count = totals.get(line.company_id, (0.0, 0))
+            line.revenue_share = round(line.revenue_window * 100.0 / revenue, 2) if revenue else 0.0
+            line.customer_share = round(100.0 / count, 4) if count else 0.0
+
+    def _read_group_select(self, aggregate_spec, query):
+        """A share is the group's part of the total of all groups of the same search, which the record rules
+        have already cut to what the user may see: shares of a salesperson's customers, of a supervisor's
+        teams, of the company only for a retention manager."""
+        fname, _property, _func = parse_read_group_spec(aggregate_spec)
+        if fname not in SHARES:
+            return super()._read_group_select(aggregate_spec, query)
+        part = self._field_to_sql(self._table, SHARES[fname], query)
+        return SQL("ROUND(SUM(%s) * 100.0 / NULLIF(SUM(SUM(%s)) OVER (), 0), 2)", part, part)
+
     @api.model
     def _query(self):
         def card(column, cast="varchar"):
@@ -87,15 +128,11 @@ class RetentionReportCustomer(models.Model):
                    %(abc)s AS abc_class, %(stage)s AS lifecycle_stage, %(risk)s AS risk_level,
                    COALESCE(%(risk_score)s, 0) AS risk_score, %(risk_factors)s AS risk_factors,
                    COALESCE(%(revenue_window)s, 0) AS revenue_window, COALESCE(%(revenue_12m)s, 0) AS revenue_12m,
-                   ROUND(COALESCE(%(revenue_window)s, 0) * 100.0
-                         / NULLIF(SUM(COALESCE(%(revenue_window)s, 0)) OVER (PARTITION BY c.id), 0), 2)
-                       AS revenue_share,
-                   ROUND(100.0 / COUNT(*) OVER (PARTITION BY c.id), 4) AS customer_share,
                    COALESCE(%(order_count)s, 0) AS order_count,
                    %(last_order)s AS last_order_date, %(last_contact)s AS last_contact_date,
                    %(next_contact)s AS next_contact_date,
                    1 AS customer_count,
-                   (%(risk)s = 'high')::int AS at_risk,
+                   COALESCE(%(risk)s = 'high', FALSE)::int AS at_risk,
                    COALESCE(%(next_contact)s < CURRENT_DATE, FALSE)::int AS contact_overdue,
                    COALESCE(%(overdue)s, 0) AS overdue_amount,
                    %(completeness)s AS completeness

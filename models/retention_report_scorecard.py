@@ -7,8 +7,9 @@ from .res_partner import ABC_SELECTION, STAGE_SELECTION
 KIND_OFFSETS = {"customer": 0, "plan_submitted": 1, "plan_approved": 2, "plan_done": 3, "check": 4, "review": 5}
 ID_SPACE = 10**15
 
-# measures of the scorecard: (field, label) in the order of the PDF and Excel scorecard
-SCORECARD_MEASURES = (
+# measures of the scorecard in the order of the PDF and Excel scorecard: the customers as they are today, then
+# what happened in the period
+CUSTOMER_MEASURES = (
     "customer_count",
     "class_a",
     "class_b",
@@ -20,6 +21,9 @@ SCORECARD_MEASURES = (
     "stage_churned",
     "at_risk",
     "contact_overdue",
+    "completeness",
+)
+PERIOD_MEASURES = (
     "plans_submitted",
     "plans_approved",
     "plans_done",
@@ -28,9 +32,12 @@ SCORECARD_MEASURES = (
     "expense_entertainment",
     "expense_other",
     "expense_total",
-    "completeness",
     "reviews_received",
 )
+SCORECARD_MEASURES = CUSTOMER_MEASURES + PERIOD_MEASURES
+# the measures that are no counts: amounts, and the card completeness (an average, never summed)
+AMOUNT_MEASURES = ("expense_travel", "expense_entertainment", "expense_other", "expense_total")
+AVERAGE_MEASURES = ("completeness",)
 
 
 class RetentionReportScorecard(models.Model):
@@ -86,9 +93,11 @@ class RetentionReportScorecard(models.Model):
     stage_churned = fields.Integer(string="Churned", readonly=True)
     at_risk = fields.Integer(readonly=True)
     contact_overdue = fields.Integer(string="Contacts Overdue", readonly=True)
-    plans_submitted = fields.Integer(readonly=True)
-    plans_approved = fields.Integer(readonly=True)
-    plans_done = fields.Integer(readonly=True)
+    plans_submitted = fields.Integer(
+        readonly=True, help="Care plans submitted for approval in the period, whatever their state now."
+    )
+    plans_approved = fields.Integer(readonly=True, help="Care plans approved in the period.")
+    plans_done = fields.Integer(readonly=True, help="Care plans marked done in the period.")
     checks_done = fields.Integer(string="Action Checks Done", readonly=True)
     expense_travel = fields.Float(string="Travel Expenses", readonly=True)
     expense_entertainment = fields.Float(string="Entertainment Expenses", readonly=True)
@@ -99,7 +108,7 @@ class RetentionReportScorecard(models.Model):
 
     @api.model
     def _query(self):
-        measures = [name for name in SCORECARD_MEASURES if name != "completeness"]
+        measures = [name for name in SCORECARD_MEASURES if name not in AVERAGE_MEASURES]
 
         def part(kind, date_sql, source, values, where=None):
             columns = [SQL("%s AS %s", values.get(name, SQL("0")), SQL.identifier(name)) for name in measures]

@@ -1,15 +1,25 @@
 import base64
 import io
+import json
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
+import lxml.html
 import openpyxl
+import openpyxl.utils
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfReader
 
 from .test_care_plan import CareCommon
+
+
+def words(node):
+    """The text of an HTML node, its cells and lines separated by one space."""
+    return " ".join(" ".join(node.itertext()).split())
 
 
 @tagged("post_install", "-at_install")
@@ -25,7 +35,6 @@ class TestReports(CareCommon):
         cls.db_today = cls.env.cr.fetchone()[0]
         cls.Wizard = cls.env["retention.report.wizard"]
         cls.Review = cls.env["retention.card.review"]
-        company = cls.env.company
         past, future = cls.db_today - timedelta(days=10), cls.db_today + timedelta(days=10)
         cls.c1 = cls.customer  # salesman A: class A, growth, high risk, contact overdue, 1,200 overdue
         cls.c1.write({"phone": "+86 21 5555 0101", "email": "buyer@key-account.example", "street": "1 Century Ave"})
@@ -33,14 +42,21 @@ class TestReports(CareCommon):
         cls.c3 = cls._customer("Lost Trading Co", user=cls.salesman_a)
         cls.c4 = cls._customer("Falling Machines Co", user=cls.salesman_a2)
         cls.c5 = cls._customer("Western Tools Co", user=cls.salesman_b)
-        cards = {
+        cls.cards = {
             cls.c1: ("a", "growth", "high", past, 1200.0),
             cls.c2: ("b", "maturity", "low", future, 0.0),
             cls.c3: ("c", "churned", "medium", past, 0.0),
             cls.c4: ("a", "decline", "high", future, 0.0),
             cls.c5: ("b", "growth", "low", future, 300.0),
         }
-        for partner, (abc, stage, risk, next_contact, overdue) in cards.items():
+        cls._set_cards()
+
+    @classmethod
+    def _set_cards(cls):
+        """The cards as the nightly recompute would have stored them (a done action check refreshes its
+        customer's card from its orders: these customers have none)."""
+        company = cls.env.company
+        for partner, (abc, stage, risk, next_contact, overdue) in cls.cards.items():
             cls.Partner._retention_sql_set(
                 company,
                 {
@@ -101,6 +117,8 @@ class TestReports(CareCommon):
             reviews,
         )
         self._in_june("2026-05-25", lambda r: r.create({"salesperson_id": self.salesman_a2.id}), reviews)
+        self._set_cards()
+        self.env.invalidate_all()
 
     def _june(self, user, **vals):
         return self.Wizard.with_user(user).create({"date_from": "2026-06-01", "date_to": "2026-06-30", **vals})
@@ -305,7 +323,7 @@ class TestReports(CareCommon):
 
         pareto = self._workbook(self._export(self.supervisor_a, "pareto")).active
         self.assertEqual([pareto.cell(row, 2).value for row in range(4, 8)], [2, 1, 1, 4])
-        self.assertAlmostEqual(pareto.cell(7, 6).value, 100.0, places=1)
+        self.assertEqual([pareto.cell(row, 6).value for row in range(4, 7)], [88.89, 8.33, 2.78])
 
         risk = self._workbook(self._export(self.supervisor_a, "risk")).active
         self.assertEqual(
@@ -397,6 +415,196 @@ class TestReports(CareCommon):
         html = Report.with_context(lang="zh_CN")._render_qweb_html("customer_retention.report_care_plan", plan.ids)[0]
         self.assertIn("客户关怀计划", html.decode())
 
+    # --- issue 16 point 7: reports a reader trusts ----------------------------------------------------
+    def _scorecard_html(self, user, lang=None, **vals):
+        """The scorecard as the user prints it (the HTML given to wkhtmltopdf)."""
+        wizard = self._june(user, **vals)
+        Report = self.env["ir.actions.report"].with_user(user).with_context(lang=lang or user.lang)
+        return Report._render_qweb_html("customer_retention.report_scorecard", wizard.ids)[0].decode()
+
+    def test_scorecard_pdf_says_what_it_covers(self):
+        """Company, team, period, totals and page numbers are in the body of every page (wkhtmltopdf prints no
+        header or footer), cut into pages by the report itself; plans submitted are called submitted."""
+        self._build_activity()
+        with patch.object(type(self.Wizard), "_scorecard_rows_per_page", 1, create=True):
+            html = self._scorecard_html(self.supervisor_a)
+        root = lxml.html.fromstring(html)
+        [article] = root.xpath("//div[contains(concat(' ', @class, ' '), ' article ')]")
+        pages = article.xpath(".//div[contains(concat(' ', @class, ' '), ' o_rs_page ')]")
+        self.assertEqual(len(pages), 2)  # two account managers, one per page
+        for number, page in enumerate(pages, start=1):
+            text = words(page)
+            self.assertIn(self.env.company.name, text)
+            self.assertIn("Sales Team East", text)
+            self.assertIn("Period 2026-06-01 to 2026-06-30", text)
+            self.assertIn(f"Page {number} / 2", text)
+            self.assertIn("Plans Submitted", text)
+        # an explicit break after the first page only, the totals on the last page only
+        self.assertEqual(["o_rs_break" in page.get("class") for page in pages], [True, False])
+        self.assertFalse(pages[0].xpath(".//tr[contains(@class, 'o_rs_total')]"))
+        [totals] = pages[1].xpath(".//tr[contains(@class, 'o_rs_total')]")
+        cells = [words(cell) for cell in totals.xpath("./td")]
+        self.assertEqual(cells[0], "Total")
+        self.assertEqual(cells[1], "4")  # customers of both account managers
+        self.assertIn("400.00", cells[-2])  # total expenses
+        self.assertEqual(cells[-1], "2")  # reviews received in June
+        # the column is plans submitted in the period, never the state "Submitted" (待审批, pending approval)
+        headers = [words(th) for th in article.xpath(".//thead//th")]
+        self.assertNotIn("Submitted", headers)
+        self.assertIn("Plans Submitted", headers)
+        # styled whatever the port: every class of the body is defined by the report's own inline style, so
+        # nothing depends on fetching the assets from web.base.url
+        style = " ".join(article.xpath(".//style/text()"))
+        classes = {
+            name for node in article.iter() if isinstance(node.tag, str) for name in (node.get("class") or "").split()
+        }
+        classes -= {"article", "o_retention_scorecard"}
+        self.assertTrue(classes)
+        self.assertEqual({name for name in classes if f".{name}" not in style}, set())
+        # a salesperson's scorecard covers herself
+        html = self._scorecard_html(self.salesman_b, date_from="2020-01-01", date_to="2020-01-31")
+        text = words(lxml.html.fromstring(html))
+        self.assertIn(f"Account Manager {self.salesman_b.name}", text)
+        self.assertIn("Page 1 / 1", text)
+        self.assertNotIn(self.salesman_a.name, text)
+        # in Chinese the column is no longer labelled pending approval
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.supervisor_a.lang = "zh_CN"
+        html = self._scorecard_html(self.supervisor_a, lang="zh_CN")
+        self.assertIn("业务员考核表", html)  # rendered in Chinese indeed
+        self.assertNotIn("待审批", html)
+
+    def test_pareto_shares_of_what_the_reader_sees(self):
+        Customer = self.env["retention.report.customer"]
+        domain = [("abc_class", "!=", False)]
+
+        def pivot(user):
+            """The shares per class as the pivot reads them, and the pivot's total row."""
+            rows = Customer.with_user(user).read_group(
+                domain, ["customer_share:sum", "revenue_share:sum"], ["abc_class"], lazy=False
+            )
+            [total] = Customer.with_user(user).read_group(domain, ["customer_share:sum", "revenue_share:sum"], [])
+            return {row["abc_class"]: (row["customer_share"], row["revenue_share"]) for row in rows}, total
+
+        # the supervisor: the 4 customers of team East, 18,000; the shares add up to 100 % over his rows
+        shares, total = pivot(self.supervisor_a)
+        self.assertEqual(shares, {"a": (50.0, 88.89), "b": (25.0, 8.33), "c": (25.0, 2.78)})
+        self.assertEqual((total["customer_share"], total["revenue_share"]), (100.0, 100.0))
+        self.assertAlmostEqual(sum(revenue for _count, revenue in shares.values()), 100.0, places=1)
+        # the same shares in his Excel export
+        pareto = self._workbook(self._export(self.supervisor_a, "pareto")).active
+        self.assertEqual(
+            [(pareto.cell(row, 3).value, pareto.cell(row, 6).value) for row in range(4, 7)],
+            [shares["a"], shares["b"], shares["c"]],
+        )
+        # the salesperson: her 3 customers (10,000), in the pivot and on each of her rows (a list, an export):
+        # whatever she reads, share and revenue give back her own total, never the company's (19,500)
+        shares, _total = pivot(self.salesman_a)
+        self.assertEqual(shares, {"a": (33.33, 80.0), "b": (33.33, 15.0), "c": (33.33, 5.0)})
+        lines = Customer.with_user(self.salesman_a).search_read(
+            domain, ["revenue_window", "revenue_share", "customer_share"]
+        )
+        self.assertEqual(len(lines), 3)
+        for line in lines:
+            self.assertAlmostEqual(line["revenue_window"] * 100.0 / line["revenue_share"], 10000.0, places=0)
+            self.assertAlmostEqual(100.0 / line["customer_share"], 3.0, places=2)
+        # the company's shares only for a retention manager
+        company_revenue = sum(Customer.search([("company_id", "=", self.env.company.id)]).mapped("revenue_window"))
+        self.assertGreaterEqual(company_revenue, 19500.0)
+        line = Customer.with_user(self.manager).search([("partner_id", "=", self.c1.id)])
+        self.assertAlmostEqual(line.revenue_share, round(8000.0 * 100.0 / company_revenue, 2), places=2)
+
+    def test_funnel_in_stage_order(self):
+        Customer = self.env["retention.report.customer"].with_user(self.supervisor_a)
+        domain = [("lifecycle_stage", "!=", False)]
+        expected = ["growth", "maturity", "decline", "churned"]  # team East has nobody in acquisition
+        # graph and pivot (read_group), list grouped by stage (web_read_group), and the ORM
+        graph = Customer.read_group(domain, ["customer_count:sum"], ["lifecycle_stage"], lazy=False)
+        self.assertEqual([row["lifecycle_stage"] for row in graph], expected)
+        listed = Customer.web_read_group(domain, ["customer_count:sum"], ["lifecycle_stage"])
+        self.assertEqual([row["lifecycle_stage"] for row in listed["groups"]], expected)
+        self.assertEqual([stage for (stage,) in Customer._read_group(domain, ["lifecycle_stage"])], expected)
+        # the funnel graph keeps that order (no order by count)
+        arch = self.env.ref("customer_retention.retention_report_customer_view_graph_funnel").arch
+        self.assertNotIn("order=", arch)
+        # the Excel funnel: every stage in order, shares of the team's customers, the period's win-backs
+        self.env["retention.class.history"].create(
+            {
+                "partner_id": self.c1.id,
+                "company_id": self.env.company.id,
+                "kind": "stage",
+                "old_value": "churned",
+                "new_value": "growth",
+                "is_win_back": True,
+                "date": "2026-06-03 00:00:00",
+            }
+        )
+        funnel = self._workbook(self._export(self.supervisor_a, "funnel")).active
+        rows = [[funnel.cell(row, col).value for col in (1, 2, 3, 5, 6, 7)] for row in range(4, funnel.max_row + 1)]
+        self.assertEqual(
+            rows,
+            [
+                ["Acquisition", 0, 0.0, 0, 0, 0],
+                ["Growth", 1, 25.0, 1, 1, 1],
+                ["Maturity", 1, 25.0, 0, 0, 0],
+                ["Decline", 1, 25.0, 1, 0, 0],
+                ["Churned", 1, 25.0, 0, 0, 0],
+                ["Total", 4, None, 2, 1, 1],
+            ],
+        )
+
+    def test_no_sample_data_behind_empty_reports(self):
+        """An empty report says so and how it fills, instead of showing Odoo's made-up sample figures."""
+        views = self.env["ir.ui.view"].search([("model", "like", "retention."), ("type", "in", ("pivot", "graph"))])
+        self.assertTrue(views)
+        for view in views:
+            self.assertNotIn("sample=", view.arch, view.name)
+        actions = self.env["ir.actions.act_window"].search(
+            [("res_model", "in", views.mapped("model")), ("view_mode", "like", "pivot")]
+        )
+        self.assertIn(self.env.ref("customer_retention.retention_report_care_plan_action"), actions)
+        for action in actions:
+            self.assertTrue(action.help, action.name)
+        # and nothing to show indeed: no evaluation for the West salesman
+        self.assertFalse(self.env["retention.report.care.plan"].with_user(self.salesman_b).search_count([]))
+
+    def test_excel_totals_and_wrapping(self):
+        """Totals only for what adds up (counts and amounts); long and multi-line text wrapped."""
+        self._build_activity()
+        factors = json.dumps([["trend", 20, [-40]], ["complaint", 15, [2, 1]]])
+        self.Partner._retention_sql_set(self.env.company, {"retention_risk_factors": factors}, self.c1.ids)
+        self.c1.invalidate_recordset()
+        risk = self._workbook(self._export(self.supervisor_a, "risk")).active
+        header = [cell.value for cell in risk[3]]
+        total_row = risk.max_row
+        column = {label: header.index(label) + 1 for label in header}
+        self.assertEqual(risk.cell(total_row, 1).value, "Total")
+        for label in ("Risk Score", "Why This Risk", "Last Order Date", "Next Contact Due", "ABC Class"):
+            self.assertIsNone(risk.cell(total_row, column[label]).value, label)
+        self.assertIsNotNone(risk.cell(total_row, column["Revenue Last 12 Months"]).value)
+        reasons = risk.cell(4, column["Why This Risk"])
+        self.assertEqual(risk.cell(4, 1).value, self.c1.name)
+        self.assertEqual(len(reasons.value.splitlines()), 2)
+        self.assertTrue(reasons.alignment.wrap_text)
+        self.assertEqual(reasons.alignment.vertical, "top")
+        width = risk.column_dimensions[openpyxl.utils.get_column_letter(column["Why This Risk"])].width
+        self.assertGreaterEqual(width, 50)
+        # the scorecard: counts and amounts summed, the card completeness (an average) not
+        sheet = self._workbook(self._export(self.supervisor_a, "scorecard")).active
+        header = [cell.value for cell in sheet[3]]
+        total_row = sheet.max_row
+        self.assertEqual(sheet.cell(total_row, header.index("Customers") + 1).value, 4)
+        self.assertEqual(sheet.cell(total_row, header.index("Plans Submitted") + 1).value, 1)
+        self.assertEqual(sheet.cell(total_row, header.index("Total Expenses") + 1).value, 400)
+        self.assertIsNone(sheet.cell(total_row, header.index("Card Completeness (%)") + 1).value)
+        # the Pareto: customers and revenue summed, shares and cumulative shares not
+        pareto = self._workbook(self._export(self.supervisor_a, "pareto")).active
+        self.assertEqual(
+            [pareto.cell(pareto.max_row, col).value for col in range(1, 8)],
+            ["Total", 4, None, None, 18000, None, None],
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestReportPdf(CareCommon, HttpCase):
@@ -418,7 +626,11 @@ class TestReportPdf(CareCommon, HttpCase):
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"), pdf[:20])
         self.assertGreater(len(pdf), 5000)
-        pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
-            "customer_retention.report_scorecard", wizard.ids
-        )
+        # the scorecard cuts its pages itself: one account manager per page here, two pages
+        self._customer("Second Account Co", user=self.salesman_a2)
+        with patch.object(type(wizard), "_scorecard_rows_per_page", 1, create=True):
+            pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                "customer_retention.report_scorecard", wizard.ids
+            )
         self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(len(PdfReader(io.BytesIO(pdf)).pages), 2)
