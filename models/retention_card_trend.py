@@ -196,7 +196,7 @@ class RetentionCardTrend(models.Model):
             "restricted": False,
             "empty": not recorded and not any(series["revenue"]) and not changes,
             "note": note,
-            "currency": currency.name,
+            "currency_label": f"({currency.name})",
             "layouts": {
                 name: self._retention_chart_layout(series, layout, currency) for name, layout in LAYOUTS.items()
             },
