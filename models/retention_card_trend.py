@@ -15,10 +15,28 @@ CHART_MONTHS = 12
 # changes of class, stage and risk listed under the chart
 CHART_CHANGES = 15
 # the two layouts of the chart (the form shows one of them by the screen's width): SVG user units, scaled to the
-# width of the page; the narrow one keeps its text readable on a 390 px phone
+# width of the page up to ``max_width`` pixels; the narrow one keeps its text readable on a 390 px phone
 LAYOUTS = {
-    "wide": {"width": 720, "height": 250, "left": 40, "right": 16, "top": 14, "bottom": 40, "label_every": 1},
-    "narrow": {"width": 360, "height": 230, "left": 32, "right": 12, "top": 14, "bottom": 40, "label_every": 2},
+    "wide": {
+        "width": 720,
+        "height": 250,
+        "left": 40,
+        "right": 16,
+        "top": 14,
+        "bottom": 40,
+        "label_every": 1,
+        "max_width": 960,
+    },
+    "narrow": {
+        "width": 360,
+        "height": 230,
+        "left": 32,
+        "right": 12,
+        "top": 14,
+        "bottom": 40,
+        "label_every": 2,
+        "max_width": 560,
+    },
 }
 # width of a digit of the axis labels (font size 11), to leave room for the revenue axis
 DIGIT_WIDTH = 6.5
@@ -200,10 +218,18 @@ class RetentionCardTrend(models.Model):
             "layouts": {
                 name: self._retention_chart_layout(series, layout, currency) for name, layout in LAYOUTS.items()
             },
-            "changes": series["changes"],
-            "kinds": dict(changes._fields["kind"]._description_selection(self.env)),
+            "changes": [self._retention_change_line(change) for change in series["changes"]],
             "more_changes": len(changes) > CHART_CHANGES,
-            "tz_date": lambda row: format_date(self.env, fields.Datetime.context_timestamp(row, row.date).date()),
+        }
+
+    def _retention_change_line(self, change):
+        """One change of the class history under the chart: when, what, and why in the reader's language."""
+        kinds = dict(change._fields["kind"]._description_selection(self.env))
+        return {
+            "date": format_date(self.env, fields.Datetime.context_timestamp(change, change.date).date()),
+            "summary": f"{kinds.get(change.kind)}: {change.old_label or '–'} → {change.new_label or '–'}",
+            "manual": change.origin == "manual",
+            "reason": change.reason_label,
         }
 
     def _month_label(self, month):
@@ -290,6 +316,7 @@ class RetentionCardTrend(models.Model):
                 )
         return {
             "width": layout["width"],
+            "max_width": layout["max_width"],
             "height": layout["height"],
             "view_box": f"0 0 {layout['width']} {layout['height']}",
             "left": left,
