@@ -79,12 +79,16 @@ class RetentionCardTrend(models.Model):
 
     # --- written by the recompute -----------------------------------------------------------------------
     @api.model
-    def _retention_snapshot(self, company, today, examined_ids):
+    def _retention_snapshot(self, company, today, examined_ids, partial=False):
         """Record the month's point of the cards the recompute of ``company`` just wrote: one INSERT … ON
         CONFLICT DO UPDATE whatever the number of customers, so that a month keeps the latest value of its
         cards. The cards ``examined_ids`` may have changed; the others kept their value, which the first run of
         the month records for every card with a risk level (the second branch, skipped once the month has
-        points). A card that lost its level (no more orders) updates the month's point it had."""
+        points). A card that lost its level (no more orders) updates the month's point it had.
+
+        A ``partial`` refresh (a few cards, after a done action check or an order) only updates a month that
+        has its points: before the month's first full run it writes nothing, and that run, which reads the cards,
+        records their values."""
         month = today.replace(day=1)
         partners = self.env["res.partner"]
         partners.flush_model(["retention_risk_score", "retention_risk_level", "commercial_partner_id"])
@@ -99,14 +103,17 @@ class RetentionCardTrend(models.Model):
         self.env.execute_query(
             SQL(
                 """
-                WITH cards AS (
+                WITH started AS (
+                    SELECT EXISTS (SELECT 1 FROM retention_card_trend f
+                                    WHERE f.month = %(month)s AND f.company_id = %(company)s) AS started
+                ),
+                cards AS (
                     %(card)s JOIN unnest(%(examined)s::int[]) AS e(id) ON e.id = p.id
-                     WHERE p.id = p.commercial_partner_id
+                     WHERE p.id = p.commercial_partner_id AND (NOT %(partial)s OR (SELECT started FROM started))
                     UNION ALL
                     %(card)s WHERE p.id = p.commercial_partner_id AND p.id <> ALL(%(examined)s::int[])
                                 AND p.retention_risk_level ->> %(key)s IS NOT NULL
-                                AND NOT EXISTS (SELECT 1 FROM retention_card_trend f
-                                                 WHERE f.month = %(month)s AND f.company_id = %(company)s)
+                                AND NOT %(partial)s AND NOT (SELECT started FROM started)
                 )
                 INSERT INTO retention_card_trend AS t (partner_id, company_id, month, risk_score, risk_level)
                 SELECT c.id, %(company)s, %(month)s, c.score, c.level
@@ -123,6 +130,7 @@ class RetentionCardTrend(models.Model):
                 key=key,
                 month=month,
                 company=company.id,
+                partial=bool(partial),
             )
         )
         self.invalidate_model()

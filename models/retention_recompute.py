@@ -573,7 +573,9 @@ class RetentionRecompute(models.AbstractModel):
             self.env.execute_query(SQL("ANALYZE res_partner"))
         partner_model.invalidate_model()
         # the month's point of each card's risk trend, from the cards just written
-        self.env["retention.card.trend"]._retention_snapshot(company, today, [row["id"] for row in rows])
+        self.env["retention.card.trend"]._retention_snapshot(
+            company, today, [row["id"] for row in rows], partial=partner_ids is not None
+        )
         partner_model._retention_log_changes(company, changes)
         partner_model.browse(rising)._retention_warn_high_risk(company)
         _logger.info(

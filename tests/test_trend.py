@@ -76,6 +76,30 @@ class TestTrend(RetentionCommon):
         # prospects without a risk level have no point
         self.assertFalse(self.Trend.search([("risk_level", "=", False)]))
 
+    def test_refresh_of_a_few_cards(self):
+        """A card refreshed at once (an order, a done action check) updates its month's point; before the
+        month's first full run it writes none, and that run records every card as it is."""
+        self.recompute(today=date(2026, 6, 30))
+        with freeze_time("2026-07-01 09:00"):
+            order = self._order(self.fading, 1000, date(2026, 7, 1))
+            self.Recompute._refresh_customers(self.env.company, self.fading)
+        self.assertEqual(self.card(self.fading).retention_risk_score, 0)
+        self.assertFalse(self.Trend.search([("month", "=", date(2026, 7, 1))]))
+        self.recompute(today=date(2026, 7, 1))
+        july = self.Trend.search([("month", "=", date(2026, 7, 1))])
+        self.assertEqual(july.partner_id, self.fading | self.steady | self.of_b)
+        self.assertEqual(july.filtered(lambda point: point.partner_id == self.fading).risk_score, 0)
+        # the order is cancelled: the refresh brings the risk back, and the month's point with it
+        with freeze_time("2026-07-20 09:00"):
+            order._action_cancel()
+            self.Recompute._refresh_customers(self.env.company, self.fading)
+        score = self.card(self.fading).retention_risk_score
+        self.assertGreater(score, 0)
+        self.assertEqual(
+            [(p.month, p.risk_score) for p in self._points(self.fading)],
+            [(date(2026, 7, 1), score), (date(2026, 6, 1), 50)],
+        )
+
     def test_snapshot_query_count_is_flat(self):
         def count(size, tag, today):
             partners = self.Partner.create(
