@@ -17,6 +17,7 @@
         "wizard/retention_adoption_wizard_views.xml",
         "wizard/retention_report_wizard_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_trend_views.xml",
         "views/retention_class_history_views.xml",
         "views/retention_care_plan_views.xml",
         "views/retention_action_check_views.xml",

@@ -310,6 +310,9 @@ class ResPartner(models.Model):
     retention_history_ids = fields.One2many(
         "retention.class.history", "partner_id", string="Class History", groups=USER_GROUP
     )
+    retention_trend_chart = fields.Html(
+        string="Trend", compute="_compute_retention_trend_chart", sanitize=False, groups=USER_GROUP
+    )
 
     # --- confidential profile and account manager (DOMAIN §2, §3) -----------------------------------
     retention_profile_access = fields.Selection(
@@ -442,6 +445,15 @@ class ResPartner(models.Model):
         }
         for partner in self:
             partner.retention_personality_strategy = strategies.get(partner.retention_personality, False)
+
+    @api.depends_context("uid", "company", "lang", "tz")
+    def _compute_retention_trend_chart(self):
+        """Risk score and revenue month by month, with the changes and their reasons (form only: a chart per
+        customer); rendered by the trend, which checks who may read it. Not sanitized: QWeb escapes every value."""
+        for partner in self:
+            partner.retention_trend_chart = self.env["retention.card.trend"]._retention_chart(
+                partner.commercial_partner_id
+            )
 
     @api.model
     def _group_expand_retention_stage(self, values, domain):
@@ -854,7 +866,8 @@ class ResPartner(models.Model):
     def _retention_log_changes(self, company, changes):
         """Keep each change of ABC class or lifecycle stage as dated history, and transitions in the chatter.
 
-        ``changes``: dicts with partner_id, kind ('abc'/'stage'), old, new, origin ('auto'/'manual'), reason.
+        ``changes``: dicts with partner_id, kind ('abc'/'stage'/'risk'), old, new, origin ('auto'/'manual'), and
+        a reason typed by a person or the risk factors (``scoring.risk_factors_data``) that explain a risk change.
         One INSERT for the history whatever the number of changes; a first classification (from nothing) is
         history only, a transition or a manual override is also a line in the customer's chatter (one batch).
         """
@@ -868,6 +881,7 @@ class ResPartner(models.Model):
             "new_value": ("varchar", []),
             "origin": ("varchar", []),
             "reason": ("varchar", []),
+            "risk_factors": ("varchar", []),
             "is_win_back": ("bool", []),
             "is_churn": ("bool", []),
         }
@@ -879,6 +893,7 @@ class ResPartner(models.Model):
                 "new_value": change["new"] or None,
                 "origin": change["origin"],
                 "reason": change.get("reason") or None,
+                "risk_factors": change.get("risk_factors") or None,
                 "is_win_back": change["kind"] == "stage" and scoring.is_win_back(change["old"], change["new"]),
                 "is_churn": change["kind"] == "stage" and change["new"] == "churned",
             }

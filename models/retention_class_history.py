@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class RetentionClassHistory(models.Model):
@@ -33,7 +33,14 @@ class RetentionClassHistory(models.Model):
     origin = fields.Selection(
         [("auto", "Automatic"), ("manual", "Manual")], string="How", required=True, default="auto", readonly=True
     )
-    reason = fields.Text(readonly=True)
+    reason = fields.Text(
+        string="Recorded Reason",
+        readonly=True,
+        help="As typed by the person who overrode the class, or as written by earlier versions.",
+    )
+    # why the risk changed, as the language-neutral factors of the card (``scoring.risk_factors_data``)
+    risk_factors = fields.Text(readonly=True)
+    reason_label = fields.Text(string="Reason", compute="_compute_reason_label")
     is_win_back = fields.Boolean(string="Won Back", readonly=True, help="A churned customer ordered again.")
     is_churn = fields.Boolean(string="Churn", readonly=True, help="The customer entered the churned stage.")
 
@@ -42,3 +49,20 @@ class RetentionClassHistory(models.Model):
         for row in self:
             row.old_label = labels[row.kind].get(row.old_value, row.old_value) if row.kind else False
             row.new_label = labels[row.kind].get(row.new_value, row.new_value) if row.kind else False
+
+    @api.depends("reason", "risk_factors", "date", "company_id")
+    @api.depends_context("lang", "tz")
+    def _compute_reason_label(self):
+        """The reason in the reader's language: a risk change explains its factors (days counted to the day
+        of the change, in the reader's time zone, amounts in the row's company currency); a reason typed by a
+        person, or kept as text by earlier versions, reads as it was written."""
+        Partner = self.env["res.partner"]
+        explainers = {}
+        for row in self:
+            if not row.risk_factors:
+                row.reason_label = row.reason
+                continue
+            key = (row.company_id, fields.Datetime.context_timestamp(row, row.date).date())
+            if key not in explainers:
+                explainers[key] = Partner.with_company(key[0])._retention_risk_explainer(key[1])
+            row.reason_label = explainers[key](row.risk_factors)

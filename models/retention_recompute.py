@@ -534,10 +534,6 @@ class RetentionRecompute(models.AbstractModel):
             ).encode()
         ).hexdigest()
         population, rows = self._retention_read_population(company, today, rules_key, examine_all, partner_ids)
-        # the class history keeps why the risk changed as text, in the company's language
-        explain = partner_model.with_context(lang=company.partner_id.lang or self.env.lang)._retention_risk_explainer(
-            today
-        )
 
         field_of = {name: fname for fname, name in RULE_FIELDS}
         patches = {}  # partner id -> {field: new value}, only what changed
@@ -562,7 +558,8 @@ class RetentionRecompute(models.AbstractModel):
                             "old": old,
                             "new": new[name],
                             "origin": "auto",
-                            "reason": explain(new["risk_factors"]) if kind == "risk" else False,
+                            # why the risk changed, shown in each reader's language by the history
+                            "risk_factors": new["risk_factors"] if kind == "risk" else False,
                         }
                     )
                     if kind == "risk" and new[name] == "high":
@@ -575,6 +572,10 @@ class RetentionRecompute(models.AbstractModel):
             # that only moves recheck dates and risk points does not need it)
             self.env.execute_query(SQL("ANALYZE res_partner"))
         partner_model.invalidate_model()
+        # the month's point of each card's risk trend, from the cards just written
+        self.env["retention.card.trend"]._retention_snapshot(
+            company, today, [row["id"] for row in rows], partial=partner_ids is not None
+        )
         partner_model._retention_log_changes(company, changes)
         partner_model.browse(rising)._retention_warn_high_risk(company)
         _logger.info(

@@ -21,4 +21,5 @@ from . import (
     test_today,
     test_tours,
     test_translations,
+    test_trend,
 )

@@ -29,6 +29,7 @@ TABLES = (
     "retention_access_log",
     "retention_owner_history",
     "retention_class_history",
+    "retention_card_trend",
 )
 
 
