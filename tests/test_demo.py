@@ -36,15 +36,18 @@ class TestDemoData(TransactionCase):
         user = self.env["res.users"].search([("login", "=", login)])
         return self.env(user=user, context={"allowed_company_ids": user.company_id.ids, "lang": user.lang})
 
-    def _open(self, env, action_xmlid):
-        """The records a window action lists when the user of ``env`` opens it: its domain and its default
-        filters (``search_default_*`` of its context, found in its search view as that user gets it)."""
-        action = self.env.ref(action_xmlid)
-        model = env[action.res_model]
+    def _open(self, env, action):
+        """The records a window action (as the web client gets it) lists when the user of ``env`` opens it: its
+        domain and its default filters (``search_default_*`` of its context, found in its search view as that
+        user gets it; default filters of one group would be OR'ed, these are not)."""
+        model = env[action["res_model"]]
         values = {"uid": env.uid, "context_today": lambda: fields.Date.context_today(model)}
-        context = safe_eval(action.context or "{}", values)
-        domain = safe_eval(action.domain or "[]", values)
-        arch = model.get_views([(action.search_view_id.id, "search")])["views"]["search"]["arch"]
+
+        def evaluate(value, default):
+            return safe_eval(value, values) if isinstance(value, str) else value or default
+
+        context, domain = evaluate(action.get("context"), {}), evaluate(action.get("domain"), [])
+        arch = model.get_views([(action["search_view_id"][0], "search")])["views"]["search"]["arch"]
         for node in etree.fromstring(arch).iter("filter"):
             if context.get(f"search_default_{node.get('name')}") and node.get("domain"):
                 domain = expression.AND([domain, safe_eval(node.get("domain"), values)])
@@ -112,15 +115,31 @@ class TestDemoData(TransactionCase):
         self.assertEqual(set(odoo_partners.mapped("retention_time_class")), {"potential"})
         potential = self.customers.filtered(lambda partner: partner.retention_time_class == "potential")
         orphans = self._ref("partner_wenzhou_demo") | self._ref("partner_jiaxing_demo")
-        for login in ("lina", "zhangwei", "sunli"):
+        listed = self.customers - potential
+        team = self._ref("user_lina_demo") | self._ref("user_wanglei_demo") | self._ref("user_zhangwei_demo")
+        expected = {
+            # the Customers menu opens on her own customers, his team's, every customer (the manager)
+            "lina": (listed.filtered(lambda partner: partner.user_id == self._ref("user_lina_demo")), 8),
+            "zhangwei": (listed.filtered(lambda partner: partner.user_id in team), 16),
+            "sunli": (listed, 39),
+        }
+        for login, (mine, count) in expected.items():
             env = self._login(login)
-            customers = self._open(env, "customer_retention.res_partner_action_retention")
-            self.assertEqual(customers, self.customers - potential, login)
-            self.assertEqual(len(customers), 39, login)
-            self.assertEqual(self._open(env, "customer_retention.res_partner_action_retention_orphans"), orphans)
+            customers = self._open(env, env["res.partner"]._retention_customers_action())
+            self.assertEqual((customers, len(customers)), (mine, count), login)
+            orphans_action = env["ir.actions.act_window"]._for_xml_id(
+                "customer_retention.res_partner_action_retention_orphans"
+            )
+            self.assertEqual(self._open(env, orphans_action), orphans, login)
             report = env["retention.report.customer"].search([])
             self.assertFalse(report.partner_id & odoo_partners, login)
             self.assertFalse(report.filtered(lambda line: line.company_id != self.company), login)
+            # the today board (今日工作台): every figure that lists customers or their records
+            for figure in env["retention.today"]._today_figures():
+                records = env[figure["model"]].search(figure["domain"])
+                if records._name != "res.partner":
+                    records = records["partner_id"] if "partner_id" in records._fields else env["res.partner"]
+                self.assertFalse(records.commercial_partner_id - self.customers, (login, figure["key"]))
 
     def test_salespeople_and_supervisors_edit_their_customers(self):
         """The demo logins keep Odoo's Contact Creation right: their customer forms are editable, the
