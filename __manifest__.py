@@ -47,8 +47,10 @@
         ],
     },
     "demo": [
+        "demo/res_company_demo.xml",
         "demo/res_users_demo.xml",
         "demo/res.partner.csv",
+        "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/customer_retention_demo.xml",
     ],

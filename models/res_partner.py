@@ -1205,6 +1205,7 @@ class ResPartner(models.Model):
             )
         return [("id", "in" if (operator == "=") == value else "not in", partner_ids)]
 
+    @api.depends_context("company")
     def _compute_retention_is_orphan(self):
         for partner in self:
             owner = partner.sudo().user_id

@@ -1,17 +1,28 @@
 from collections import Counter
 
+from lxml import etree
+
+from odoo import fields
+from odoo.osv import expression
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.safe_eval import safe_eval
+
+# Odoo's English demo customers (Deco Addict, Azure Interior…), with orders in Odoo's demo company
+ODOO_DEMO_PARTNERS = [f"base.res_partner_{number}" for number in (1, 2, 3, 4, 5, 10, 12, 18)]
 
 
 @tagged("retention_demo", "-standard", "-at_install", "post_install")
 class TestDemoData(TransactionCase):
     """The demo company of ``make serve``: run by ``make test`` in a second database installed with demo data
     (``--test-tags=retention_demo``), since the main run installs without it. Every number here is what the demo
-    must show whatever day it is installed (its dates are relative to today)."""
+    must show whatever day it is installed (its dates are relative to today). The demo company is a company of
+    its own (in yuan, on Shanghai time) beside Odoo's demo company: the tests read the cards in it."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.company = cls.env.ref("customer_retention.company_demo")
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
         data = cls.env["ir.model.data"].search(
             [("module", "=", "customer_retention"), ("model", "=", "res.partner"), ("name", "=like", "partner_%")]
         )
@@ -19,6 +30,28 @@ class TestDemoData(TransactionCase):
 
     def _ref(self, name):
         return self.env.ref(f"customer_retention.{name}")
+
+    def _login(self, login):
+        """The user as the web client runs it: in the user's current company."""
+        user = self.env["res.users"].search([("login", "=", login)])
+        return self.env(user=user, context={"allowed_company_ids": user.company_id.ids, "lang": user.lang})
+
+    def _open(self, env, action):
+        """The records a window action (as the web client gets it) lists when the user of ``env`` opens it: its
+        domain and its default filters (``search_default_*`` of its context, found in its search view as that
+        user gets it; default filters of one group would be OR'ed, these are not)."""
+        model = env[action["res_model"]]
+        values = {"uid": env.uid, "context_today": lambda: fields.Date.context_today(model)}
+
+        def evaluate(value, default):
+            return safe_eval(value, values) if isinstance(value, str) else value or default
+
+        context, domain = evaluate(action.get("context"), {}), evaluate(action.get("domain"), [])
+        arch = model.get_views([(action["search_view_id"][0], "search")])["views"]["search"]["arch"]
+        for node in etree.fromstring(arch).iter("filter"):
+            if context.get(f"search_default_{node.get('name')}") and node.get("domain"):
+                domain = expression.AND([domain, safe_eval(node.get("domain"), values)])
+        return model.search(domain)
 
     def test_company_and_people(self):
         self.assertEqual(len(self.customers), 40)
@@ -32,11 +65,81 @@ class TestDemoData(TransactionCase):
         for login in ("lina", "zhangwei", "sunli"):
             user = self.env["res.users"].search([("login", "=", login)])
             self.assertEqual(user.lang, "zh_CN", login)
+        self.assertEqual(self.env.ref("base.user_demo").lang, "en_US", "Marc Demo works in English")
         self.assertTrue(self._ref("user_sunli_demo").has_group("customer_retention.group_retention_manager"))
         self.assertTrue(self._ref("user_zhangwei_demo").has_group("customer_retention.group_retention_supervisor"))
         self.assertEqual(self.env.ref("base.user_admin").lang, "en_US", "English stays the default language")
         menu = self.env.ref("customer_retention.customer_retention_menu_root").with_context(lang="zh_CN")
         self.assertEqual(menu.name, "客户维护")
+
+    def test_a_chinese_company(self):
+        """The demo company works in yuan and on Shanghai time, its users in it only, its customers in Chinese.
+        Odoo's demo company keeps its US dollars: its demo journal items forbid a change of currency."""
+        self.assertEqual(self.company.name, "上海恒信工业设备服务有限公司")
+        self.assertEqual((self.company.currency_id.name, self.company.currency_id.symbol), ("CNY", "¥"))
+        self.assertEqual(self.company.partner_id.tz, "Asia/Shanghai")
+        self.assertEqual(self.company.country_id, self.env.ref("base.cn"))
+        self.assertNotEqual(self.company, self.env.ref("base.main_company"))
+        self.assertEqual(self.env.ref("base.main_company").currency_id.name, "USD")
+        chinese = self.env["res.users"].browse(
+            self._ref(f"user_{login}_demo").id
+            for login in ("zhangwei", "zhaoqiang", "sunli", "lina", "wanglei", "liuyang", "zhoumin")
+        )
+        for user in chinese:
+            self.assertEqual(user.tz, "Asia/Shanghai", user.login)
+            self.assertEqual((user.company_id, user.company_ids), (self.company, self.company), user.login)
+        for user in (self.env.ref("base.user_demo"), self.env.ref("base.user_admin")):
+            self.assertEqual((user.tz, user.company_id), ("Asia/Shanghai", self.company), user.login)
+        self.assertEqual(set(self.customers.mapped("lang")), {"zh_CN"})
+        self.assertEqual(set(self.customers.child_ids.mapped("lang")), {"zh_CN"})
+        self.assertEqual(self.customers.company_id, self.company)
+        orders = self.env["sale.order"].search([("partner_id", "child_of", self.customers.ids)])
+        self.assertEqual(len(orders), 189)
+        self.assertEqual((orders.company_id, orders.currency_id), (self.company, self.company.currency_id))
+        # the card shows yuan: revenue of the largest customer, ¥ on the card
+        huadong = self._ref("partner_huadong_demo").with_env(self._login("lina"))
+        self.assertEqual(huadong.retention_currency_id.symbol, "¥")
+        self.assertEqual(huadong.retention_revenue_total, 3290000.0)
+
+    def test_odoo_demo_partners_stay_out(self):
+        """The data card is per company: Odoo's demo customers have theirs in Odoo's demo company, where their
+        orders are. In the demo company they are, like every contact without a quotation there, potential
+        customers (潜在客户): the Customers list (its domain and default filter), the orphans and the reports of
+        the demo users do not show them."""
+        odoo_partners = self.env["res.partner"].browse(self.env.ref(xmlid).id for xmlid in ODOO_DEMO_PARTNERS)
+        # Gemini Furniture: a class A orphan of Odoo's demo company (its orders have no salesperson)
+        gemini = self.env.ref("base.res_partner_3")
+        in_odoo_company = gemini.with_company(self.env.ref("base.main_company"))
+        self.assertEqual((in_odoo_company.retention_abc_class, in_odoo_company.retention_is_orphan), ("a", True))
+        self.assertEqual((gemini.retention_order_count, gemini.retention_is_orphan), (0, False))
+        self.assertEqual(set(odoo_partners.mapped("retention_time_class")), {"potential"})
+        potential = self.customers.filtered(lambda partner: partner.retention_time_class == "potential")
+        orphans = self._ref("partner_wenzhou_demo") | self._ref("partner_jiaxing_demo")
+        listed = self.customers - potential
+        team = self._ref("user_lina_demo") | self._ref("user_wanglei_demo") | self._ref("user_zhangwei_demo")
+        expected = {
+            # the Customers menu opens on her own customers, his team's, every customer (the manager)
+            "lina": (listed.filtered(lambda partner: partner.user_id == self._ref("user_lina_demo")), 8),
+            "zhangwei": (listed.filtered(lambda partner: partner.user_id in team), 16),
+            "sunli": (listed, 39),
+        }
+        for login, (mine, count) in expected.items():
+            env = self._login(login)
+            customers = self._open(env, env["res.partner"]._retention_customers_action())
+            self.assertEqual((customers, len(customers)), (mine, count), login)
+            orphans_action = env["ir.actions.act_window"]._for_xml_id(
+                "customer_retention.res_partner_action_retention_orphans"
+            )
+            self.assertEqual(self._open(env, orphans_action), orphans, login)
+            report = env["retention.report.customer"].search([])
+            self.assertFalse(report.partner_id & odoo_partners, login)
+            self.assertFalse(report.filtered(lambda line: line.company_id != self.company), login)
+            # the today board (今日工作台): every figure that lists customers or their records
+            for figure in env["retention.today"]._today_figures():
+                records = env[figure["model"]].search(figure["domain"])
+                if records._name != "res.partner":
+                    records = records["partner_id"] if "partner_id" in records._fields else env["res.partner"]
+                self.assertFalse(records.commercial_partner_id - self.customers, (login, figure["key"]))
 
     def test_salespeople_and_supervisors_edit_their_customers(self):
         """The demo logins keep Odoo's Contact Creation right: their customer forms are editable, the
