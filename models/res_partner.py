@@ -505,6 +505,13 @@ class ResPartner(models.Model):
             for field in overrides:
                 if not vals[field]:
                     vals[OVERRIDE_FIELDS[field]] = False  # a cleared override leaves no stale reason behind
+        if (
+            not self.env.su
+            and set(MANUAL_FIELDS) & set(vals)
+            and self.env.context.get("retention_merge") is not MERGE_MARK
+        ):
+            # the relationship classes of a customer are its keepers' judgement: not another team's
+            self._retention_check_holder(self.commercial_partner_id)
         old_owners = self._retention_owner_changes(vals)
         moved = self._retention_parent_changes(vals)
         res = super().write(vals)

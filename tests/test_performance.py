@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from .common import RetentionCommon
@@ -125,6 +126,7 @@ class TestIncrementalRecompute(PopulationCommon):
             self.assertEqual(self.recompute()["examined"], 0)
 
 
+@tagged("post_install", "-at_install")
 class TestViewsQueryCount(RetentionCommon):
     """The customers list and the partner form read the card in a fixed number of queries."""
 
@@ -172,6 +174,7 @@ class TestViewsQueryCount(RetentionCommon):
             customer.web_read(spec)
 
 
+@tagged("post_install", "-at_install")
 class TestCardIndexes(RetentionCommon):
     """The customers list filters and groups by the card through one expression index per company."""
 

@@ -45,7 +45,9 @@ class TestRisk(RetentionCommon):
         check = cls.Check.create(
             {"partner_id": partner.id, "user_id": partner.user_id.id, "action_datetime": when, **vals}
         )
-        check.action_done()
+        # marked done on the day it happened: the card it refreshes at once is that day's
+        with freeze_time(when):
+            check.action_done()
         return check
 
     def _card(self, partner):
