@@ -139,8 +139,10 @@ class TestRisk(RetentionCommon):
     def test_level_history_and_one_activity(self):
         risk_type = self.env.ref("customer_retention.mail_activity_type_risk_high")
         self.recompute()
-        history = self.History.search([("partner_id", "=", self.at_risk.id), ("kind", "=", "risk")])
-        self.assertEqual((history.old_value, history.new_value), (False, "high"))
+        # first classified when its check was marked done (1 May: medium), high at the recompute of 30 June
+        rows = self.History.search([("partner_id", "=", self.at_risk.id), ("kind", "=", "risk")])
+        self.assertEqual([(row.old_value, row.new_value) for row in rows], [("medium", "high"), (False, "medium")])
+        history = rows[0]
         self.assertIn("No order for 350 days", history.reason_label)
 
         def risk_activities():
@@ -161,7 +163,7 @@ class TestRisk(RetentionCommon):
         # still high the next day: nothing new
         self.recompute(today=date(2026, 7, 1))
         self.assertEqual(len(risk_activities()), 1)
-        self.assertEqual(len(self.History.search([("partner_id", "=", self.at_risk.id), ("kind", "=", "risk")])), 1)
+        self.assertEqual(len(self.History.search([("partner_id", "=", self.at_risk.id), ("kind", "=", "risk")])), 2)
         # back to medium after an order, then high again while the first activity is open: still one
         self._order(self.at_risk, 5000, date(2026, 7, 2))
         self.recompute(today=date(2026, 7, 3))
