@@ -250,21 +250,30 @@ async function openFirstRecord(where) {
 
 // --- actions and menus -------------------------------------------------------------------------------------
 
-/** Every view type of the action; every search item in its list (the cheapest reload), else in its first view;
- * the form of the first record of its list or kanban. */
-async function crawlAction(menu, light) {
-    const where = `menu "${menu.name}" (${menu.xmlid})`;
+/** The ids of the views the window action shows (search included), as the web client loaded them. */
+async function viewIds(action) {
+    const { view } = odoo.__WOWL_DEBUG__.root.env.services;
+    const params = { resModel: action.res_model, views: action.views, context: { ...user.context, ...action.context } };
+    const options = { actionId: action.id, loadActionMenus: true, loadIrFilters: true };
+    const { views } = await view.loadViews(params, options);
+    return Object.fromEntries(Object.entries(views).map(([type, { id }]) => [type, id]));
+}
+
+/** Every view type of the window action shown; every search item in its list (the cheapest reload), else in its
+ * first view; the form of the first record of its list or kanban. */
+async function crawlWindowAction(where, light) {
     const action = controller().action;
+    const ids = await viewIds(action);
     const types = action.views
         .map(([, type]) => type)
         .filter((type) => type !== "search" && session.view_info[type]?.multi_record);
     const first = viewType();
     const searchIn = types.includes("list") ? "list" : first;
     // a search view is tried once per view it reloads (several actions share one), a form view once
-    const searchKey = `${action.res_model} search ${menu.views.search} in ${searchIn} ${menu.views[searchIn]}`;
-    const formKey = `${action.res_model} form ${menu.views.form}`;
+    const searchKey = `${action.res_model} search ${ids.search} in ${searchIn} ${ids[searchIn]}`;
+    const formKey = `${action.res_model} form ${ids.form}`;
     // a list or kanban opens its records only when the action has a form view
-    const hasForm = action.views.some(([, type]) => type === "form");
+    const hasForm = types.length && action.views.some(([, type]) => type === "form");
     const notes = [];
     let recordOpened =
         light || !hasForm || stats.seen.has(formKey) || (!types.includes("list") && !types.includes("kanban"));
@@ -297,7 +306,7 @@ async function crawlAction(menu, light) {
         }
     }
     if (!recordOpened) {
-        stats.empty.push(menu.xmlid);
+        stats.empty[formKey] = where;
     } else if (hasForm && !light) {
         stats.seen.add(formKey);
     }
@@ -305,8 +314,25 @@ async function crawlAction(menu, light) {
     log(`${where}: ${action.res_model}, views ${views.join(", ")}; ${notes.filter(Boolean).join("; ")}`);
 }
 
-async function crawlDialog(menu) {
-    const where = `menu "${menu.name}" (${menu.xmlid}), dialog`;
+/** The today board (a client action): every figure opens its list, crawled like a menu's, then back. */
+async function crawlClientAction(where, light) {
+    const action = controller().action;
+    const figures = document.querySelectorAll(".o_action_manager .o_retention_figure").length;
+    for (let index = 0; index < figures; index++) {
+        const figure = document.querySelectorAll(".o_action_manager .o_retention_figure")[index];
+        const here = `${where}, figure "${figure.querySelector(".o_retention_figure_title").innerText.trim()}"`;
+        await click(figure, here);
+        await settle(here, () => controller().action.type === "ir.actions.act_window");
+        stats.figures++;
+        await crawlWindowAction(here, light);
+        await click(document.querySelector(".o_control_panel .breadcrumb-item.o_back_button"), `${here}: back`);
+        await settle(`${here}: back`, () => controller().action.type === "ir.actions.client");
+    }
+    log(`${where}: client action ${action.tag}, ${figures} figures`);
+}
+
+async function crawlDialog(menuWhere) {
+    const where = `${menuWhere}, dialog`;
     await crawlForm(where);
     stats.dialogs++;
     await click(document.querySelector(".modal .modal-header .btn-close"), `${where}: close`);
@@ -337,10 +363,11 @@ async function crawl({ app, menus, lang, light }) {
         menus: 0,
         views: 0,
         dialogs: 0,
+        figures: 0,
         forms: [],
         formPages: 0,
         searchItems: {},
-        empty: [],
+        empty: {},
         searchSeconds: 0,
         formSeconds: 0,
         seen: new Set(),
@@ -360,20 +387,29 @@ async function crawl({ app, menus, lang, light }) {
         for (const menu of menus) {
             await clickMenu(menu);
             stats.menus++;
+            const where = `menu "${menu.name}" (${menu.xmlid})`;
             if (document.querySelector(".modal .o_form_view")) {
-                await crawlDialog(menu);
+                await crawlDialog(where);
+            } else if (controller().action.type === "ir.actions.act_window") {
+                await crawlWindowAction(where, light);
+            } else if (controller().action.type === "ir.actions.client") {
+                await crawlClientAction(where, light);
             } else {
-                await crawlAction(menu, light);
+                throw new Error(`${where}: an action of type ${controller().action.type}`);
             }
         }
         const seconds = ((performance.now() - start) / 1000).toFixed(1);
+        const empty = Object.entries(stats.empty)
+            .filter(([key]) => !stats.seen.has(key))
+            .map(([key, where]) => `${key} (${where})`);
         const items = Object.entries(stats.searchItems).map(([kind, count]) => `${count} ${kind}s`);
         log(
             `${user.login} (${lang}${light ? ", light" : ""}): ${stats.menus} menus, ${stats.views} views, ` +
-                `${stats.dialogs} dialogs, ${items.join(", ")}, ${stats.forms.length} forms ` +
+                `${stats.dialogs} dialogs, ${stats.figures} board figures, ${items.join(", ")}, ` +
+                `${stats.forms.length} forms ` +
                 `(${stats.formPages} notebook pages) in ${seconds} s (search ${stats.searchSeconds.toFixed(1)} s, ` +
-                `forms ${stats.formSeconds.toFixed(1)} s); no record to open: ` +
-                `${stats.empty.join(", ") || "none"}`
+                `forms ${stats.formSeconds.toFixed(1)} s); form views with no record to open: ` +
+                `${empty.join(", ") || "none"}`
         );
         browser.console.log(SUCCESS_SIGNAL);
     } catch (error) {
