@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from .scoring import LifecycleRules, RiskRules
 
+RUN_GROUPS = "base.group_system,customer_retention.group_retention_manager"
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -76,12 +78,17 @@ class ResCompany(models.Model):
         help="Two care actions on one customer by different people within this many days are flagged.",
     )
 
-    # the last nightly run of the card recompute, for the retention managers' today board
-    retention_last_run_start = fields.Datetime(string="Last Nightly Run", readonly=True, copy=False)
-    retention_last_run_seconds = fields.Float(string="Last Run Duration (s)", readonly=True, copy=False)
-    retention_last_run_customers = fields.Integer(string="Last Run Customers", readonly=True, copy=False)
-    retention_last_run_changes = fields.Integer(string="Last Run Changes", readonly=True, copy=False)
-    retention_last_run_error = fields.Text(string="Last Run Failure", readonly=True, copy=False)
+    # the last nightly run of the card recompute, for the retention managers' today board (its failure text is
+    # for them and the administrators only)
+    retention_last_run_start = fields.Datetime(string="Last Nightly Run", readonly=True, copy=False, groups=RUN_GROUPS)
+    retention_last_run_seconds = fields.Float(
+        string="Last Run Duration (s)", readonly=True, copy=False, groups=RUN_GROUPS
+    )
+    retention_last_run_customers = fields.Integer(
+        string="Last Run Customers", readonly=True, copy=False, groups=RUN_GROUPS
+    )
+    retention_last_run_changes = fields.Integer(string="Last Run Changes", readonly=True, copy=False, groups=RUN_GROUPS)
+    retention_last_run_error = fields.Text(string="Last Run Failure", readonly=True, copy=False, groups=RUN_GROUPS)
 
     @api.constrains(
         "retention_window_months",

@@ -268,6 +268,8 @@ class RetentionToday(models.AbstractModel):
     @api.model
     def action_open(self, key):
         """The list behind a figure: the same domain as its count."""
+        if not self.env.user.has_group(USER_GROUP):
+            raise AccessError(self.env._("The today board is for the customer retention users."))
         figure = next((figure for figure in self._today_figures() if figure["key"] == key), None)
         if not figure:
             raise AccessError(self.env._("This figure is not on your today board."))

@@ -721,6 +721,15 @@ class TestForgedWrites(ProfileCommon):
             "merge a customer of another team into one's own",
         )
         self.assertTrue(victim.exists())
+        # nor merge a partner of one's own into another team's customer: it would rewrite its classes
+        stray = self.Partner.with_user(self.salesman_b).create(
+            {"name": "Stray", "is_company": True, "retention_closeness": "loose", "retention_key_influence": True}
+        )
+        self.assertRefused(
+            lambda: self._merge(self.salesman_b, stray | victim, victim),
+            "merge into a customer of another team",
+        )
+        self.assertFalse(self.card(victim).retention_key_influence)
         # one's own duplicates merge as in Odoo
         duplicate = self._customer("West Coast Trading (dup)", user=self.salesman_b)
         self._merge(self.salesman_b, duplicate | self.b_customer, self.b_customer)

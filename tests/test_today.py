@@ -232,6 +232,16 @@ class TestTodayBoard(CareCommon):
         outsider = new_test_user(self.env, "ret_outsider", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.Board.with_user(outsider).get_board()
+        with self.assertRaises(AccessError):
+            self.Board.with_user(outsider).action_open("contact_today")
+        # the last nightly run (and its failure text) is for retention managers and administrators
+        self.Recompute._cron_recompute()
+        for user in (outsider, self.salesman_a, self.supervisor_a):
+            with self.assertRaises(AccessError):
+                self.env.company.with_user(user).read(["retention_last_run_error"])
+        self.assertTrue(
+            self.env.company.with_user(self.manager).read(["retention_last_run_start"])[0]["retention_last_run_start"]
+        )
 
     def test_customers_menu_opens_on_what_the_user_works_on(self):
         Partner = self.env["res.partner"]

@@ -38,8 +38,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                 )
             )
         Profile = env["retention.profile"].sudo().with_context(active_test=False)
-        # merging a customer into another is taking it over: its holder, their supervisor or a manager does it
-        env["res.partner"]._retention_check_holder(src_partners)
+        # merging a customer into another is taking it over, and it rewrites the one it goes into: the holders
+        # of both (their account manager, that person's supervisor or a manager) do it
+        env["res.partner"]._retention_check_holder(src_partners | dst_partner.commercial_partner_id)
         confidential = {
             env._("confidential profiles"): Profile.search([("partner_id", "in", src)]),
             env._("borrowings"): env["retention.borrowing"].sudo().search([("partner_id", "in", src)]),
