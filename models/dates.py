@@ -1,7 +1,9 @@
-"""Pure date rules of the addon (no ORM): the next occurrence of a customer's key date."""
+"""Pure date rules of the addon (no ORM): the next occurrence of a customer's key date, day boundaries."""
 
 import calendar
-from datetime import date
+from datetime import date, datetime, timedelta
+
+import pytz
 
 
 def _in_year(day, year):
@@ -15,3 +17,10 @@ def next_occurrence(day, yearly, today):
         return day
     candidate = _in_year(day, today.year)
     return candidate if candidate >= today else _in_year(day, today.year + 1)
+
+
+def first_moment_after(day, tz):
+    """The first UTC moment after ``day`` in the time zone ``tz`` (naive, as Odoo stores datetimes): "on a day
+    after ``day``" is "at or after it". The recompute's revenue windows and the trend's months use it."""
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time())
+    return pytz.timezone(tz).localize(midnight).astimezone(pytz.utc).replace(tzinfo=None)

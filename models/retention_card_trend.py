@@ -1,6 +1,5 @@
 from datetime import datetime
 
-import pytz
 from babel.dates import format_skeleton
 from dateutil.relativedelta import relativedelta
 
@@ -8,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import babel_locale_parse, format_date, formatLang, get_lang
 
+from .dates import first_moment_after
 from .res_partner import RISK_SELECTION
 
 # months the chart on the customer form shows, the current one included
@@ -41,13 +41,6 @@ LAYOUTS = {
 # width of a digit of the axis labels (font size 11), to leave room for the revenue axis
 DIGIT_WIDTH = 6.5
 LEVEL_COLORS = {"low": "#28a745", "medium": "#f0ad4e", "high": "#dc3545"}
-
-
-def first_moment_after(day, tz):
-    """The first UTC moment after ``day`` in the time zone ``tz`` (naive, as Odoo stores datetimes): "on a day
-    after ``day``" is "at or after it". The recompute counts its revenue windows from the same moments."""
-    midnight = datetime.combine(day + relativedelta(days=1), datetime.min.time())
-    return pytz.timezone(tz).localize(midnight).astimezone(pytz.utc).replace(tzinfo=None)
 
 
 class RetentionCardTrend(models.Model):

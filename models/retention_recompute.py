@@ -1,10 +1,9 @@
 import hashlib
 import logging
 import time
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -12,6 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from . import scoring
+from .dates import first_moment_after
 
 _logger = logging.getLogger(__name__)
 
@@ -248,9 +248,7 @@ class RetentionRecompute(models.AbstractModel):
         tz, source = self._retention_source_query(company, partner_ids)
 
         def after(day):
-            """The first UTC moment after ``day`` in the time zone: "on a day after ``day``" is "at or after it"."""
-            midnight = datetime.combine(day + relativedelta(days=1), datetime.min.time())
-            return pytz.timezone(tz).localize(midnight).astimezone(pytz.utc).replace(tzinfo=None)
+            return first_moment_after(day, tz)
 
         # one level: the window functions run over the grouped rows, without materializing them first
         window = SQL(

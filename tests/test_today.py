@@ -79,6 +79,14 @@ class TestImmediateEffects(CareCommon):
         Queue._cron_refresh()
         self.assertEqual(self.card(self.customer).retention_order_count, before)
 
+    def test_refresh_queue_is_for_the_system_only(self):
+        Queue = self.env["retention.refresh.queue"]
+        for user in (self.salesman_a, self.supervisor_a, self.manager):
+            with self.assertRaises(AccessError):
+                Queue.with_user(user).search([])
+            with self.assertRaises(AccessError):
+                Queue.with_user(user).create({"partner_id": self.customer.id, "company_id": self.env.company.id})
+
     def test_refresh_keeps_the_abc_class_until_the_night(self):
         small = self._customer("Small Buyer", user=self.salesman_a)
         self._order(small, 10, date(2026, 5, 1))
