@@ -16,6 +16,24 @@ class TestClickEverywhere(HttpCase):
 
     allow_end_on_form = True
 
+    # bundles the web client loads on demand (calendar, charts, the backend's lazy part, the bus worker); Odoo
+    # builds them inside each test, whose transaction drops them: built once here, they serve the 8 crawls
+    LAZY_BUNDLES = (
+        ("bus.websocket_worker_assets", False),
+        ("web.fullcalendar_lib", False),
+        ("web.chartjs_lib", False),
+        ("web.assets_backend_lazy", True),
+    )
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        qweb = cls.env["ir.qweb"]
+        for bundle, with_css in cls.LAZY_BUNDLES:
+            qweb._get_asset_bundle(bundle, css=False, js=True).js()
+            if with_css:
+                qweb._get_asset_bundle(bundle, css=True, js=False).css()
+
     def _menus(self, user, lang):
         """The menus of the app that the user has, in navbar order: what the crawler must click, no more, no less."""
         menus = self.env["ir.ui.menu"].with_user(user).with_context(lang=lang).load_menus(False)
