@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index, make_index_name
+from odoo.tools.sql import create_index, index_exists, make_index_name
 
 from . import scoring
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
@@ -100,6 +100,13 @@ MANUAL_FIELDS = (
 # these instead, one expression index per company on exactly what Odoo's domain compiles to.
 # (Not the dates: Odoo compiles them to a text-to-date cast, which PostgreSQL does not accept in an index.)
 INDEXED_CARD_FIELDS = ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level")
+# The card dates the lists and the today board compare: their domains compile to a comparison of the stored ISO
+# text (the same order as the dates), which an index accepts. One index per company on (account manager, date)
+# covers what the board's counts and the company rule read: counting a salesperson's, a team's or even most of
+# the company's customers ("contacts overdue") is an index-only scan.
+INDEXED_CARD_DATES = ("retention_next_contact_date",)
+CARD_DATE_INDEX_INCLUDE = ("active", "partner_share", "company_id")
+CARD_DATE_OPERATORS = ("<", "<=", ">", ">=", "=")
 
 
 class ResPartner(models.Model):
@@ -388,7 +395,8 @@ class ResPartner(models.Model):
     @api.model
     def _retention_create_card_indexes(self, companies):
         """One expression index per company and filtered card field, matching Odoo's compiled domain
-        ``(col -> '<company id>' ->> 0)::<type>`` so that filters and group-bys on the card read a few rows."""
+        ``(col -> '<company id>' ->> 0)::<type>`` so that filters and group-bys on the card read a few rows; and
+        for the card dates one covering index per company on the stored text (see ``_condition_to_sql``)."""
         for company in companies:
             for fname in INDEXED_CARD_FIELDS:
                 column_type = self._fields[fname]._column_type[1]
@@ -398,6 +406,41 @@ class ResPartner(models.Model):
                     self._table,
                     [f"((({fname} -> '{int(company.id)}') ->> 0)::{column_type})"],
                 )
+            for fname in INDEXED_CARD_DATES:
+                name = f"res_partner__{fname}_company_{int(company.id)}_index"
+                if index_exists(self.env.cr, name):
+                    continue
+                self.env.cr.execute(
+                    SQL(
+                        "CREATE INDEX %s ON res_partner (user_id, ((%s -> %s) ->> 0)) INCLUDE (%s)"
+                        " WHERE parent_id IS NULL",
+                        SQL.identifier(name),
+                        SQL.identifier(fname),
+                        str(int(company.id)),
+                        SQL(", ").join(SQL.identifier(column) for column in (*CARD_DATE_INDEX_INCLUDE, fname)),
+                    )
+                )
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        """A comparison of a card date with a date compiles to a comparison of the stored ISO text instead of
+        Odoo's ``(col -> company ->> 0)::date``: the same rows (ISO dates sort as text), but PostgreSQL can index
+        text and not the text-to-date cast (it depends on the session's DateStyle)."""
+        if fname in INDEXED_CARD_DATES and operator in CARD_DATE_OPERATORS and isinstance(value, (date, str)):
+            field = self._fields[fname]
+            try:
+                day = fields.Date.to_date(value)
+            except ValueError:
+                day = None
+            if day and not field.get_company_dependent_fallback(self):
+                self.check_field_access_rights("read", [fname])
+                return SQL(
+                    "((%s -> %s) ->> 0) %s %s",
+                    SQL.identifier(alias, fname, to_flush=field),
+                    str(self.env.company.id),
+                    SQL(operator),
+                    fields.Date.to_string(day),
+                )
+        return super()._condition_to_sql(alias, fname, operator, value, query)
 
     @api.model
     def _commercial_fields(self):

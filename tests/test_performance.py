@@ -197,6 +197,23 @@ class TestCardIndexes(RetentionCommon):
         ):
             plan = self._plan(partners, [(fname, "=", value)])
             self.assertIn(f"res_partner__{fname}_company_{self.env.company.id}_index", plan)
+        # the card dates compare as text, so the account manager's (or the team's) overdue contacts, and the board's
+        # company-wide count, read the covering (account manager, next contact) index of the company
+        index = f"res_partner__retention_next_contact_date_company_{self.env.company.id}_index"
+        for domain in (
+            [
+                ("parent_id", "=", False),
+                ("user_id", "=", self.salesman_a.id),
+                ("retention_next_contact_date", "<", date(2026, 6, 30)),
+            ],
+            [
+                ("parent_id", "=", False),
+                ("user_id", "in", self.salesman_a.ids),
+                ("retention_next_contact_date", "=", "2026-06-30"),
+            ],
+            [("parent_id", "=", False), ("user_id", "!=", False), ("retention_next_contact_date", "<", "2026-06-30")],
+        ):
+            self.assertIn(index, self._plan(partners, domain), domain)
         # a new company gets its indexes at once (usable from the next transaction: PostgreSQL does not let the
         # creating transaction use an index built over rows it updated itself)
         company = self.env["res.company"].create({"name": "Indexed Trading Co"})
@@ -205,7 +222,56 @@ class TestCardIndexes(RetentionCommon):
             ["res_partner__retention_%"],
         )
         names = {row[0] for row in self.env.cr.fetchall()}
-        for fname in ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level"):
+        for fname in (
+            "retention_abc_class",
+            "retention_lifecycle_stage",
+            "retention_risk_level",
+            "retention_next_contact_date",
+        ):
             self.assertIn(f"res_partner__{fname}_company_{company.id}_index", names)
         # the JSONB columns carry no other index for the recompute's UPDATEs to maintain
         self.assertNotIn("res_partner__retention_revenue_12m_index", names)
+
+
+class TestCardDateSearch(RetentionCommon):
+    """A card date compared with a date searches the stored ISO text (indexable): the same customers as Odoo's
+    date comparison, for every operator, a date or a string, in each company, and never a customer without one."""
+
+    def test_same_rows_as_the_dates(self):
+        company = self.env.company
+        other = self.env["res.company"].create({"name": "Second Dates Co"})
+        days = [date(2026, 6, 29), date(2026, 6, 30), date(2026, 7, 1), date(2027, 1, 5), date(2025, 12, 31), None]
+        partners = self.Partner.create([{"name": f"Dated {i}", "is_company": True} for i in range(len(days))])
+        for partner, day in zip(partners, days, strict=True):
+            if day:
+                self.Partner._retention_sql_set(company, {"retention_next_contact_date": day}, partner.ids)
+                # another date in the other company: never read from here
+                self.Partner._retention_sql_set(
+                    other, {"retention_next_contact_date": day + timedelta(days=400)}, partner.ids
+                )
+        compare = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+            "=": lambda a, b: a == b,
+        }
+        scoped = self.Partner.with_company(company)
+        for value in (date(2026, 6, 30), "2026-06-30", "2026-06-30 23:59:59", date(2027, 1, 5)):
+            day = value if isinstance(value, date) else date.fromisoformat(value[:10])
+            for operator, test in compare.items():
+                expected = {p.id for p, d in zip(partners, days, strict=True) if d and test(d, day)}
+                found = scoped.search([("id", "in", partners.ids), ("retention_next_contact_date", operator, value)])
+                self.assertEqual(set(found.ids), expected, (operator, value))
+        # Odoo's own semantics stay for the rest: unset, negation, lists
+        self.assertEqual(
+            scoped.search([("id", "in", partners.ids), ("retention_next_contact_date", "=", False)]), partners[-1]
+        )
+        self.assertEqual(
+            len(scoped.search([("id", "in", partners.ids), ("retention_next_contact_date", "!=", "2026-06-30")])), 5
+        )
+        # and the other company reads its own dates
+        later = self.Partner.with_company(other).search(
+            [("id", "in", partners.ids), ("retention_next_contact_date", ">", "2027-06-01")]
+        )
+        self.assertEqual(set(later.ids), set(partners[:4].ids))
