@@ -89,6 +89,10 @@ class ResCompany(models.Model):
     )
     retention_last_run_changes = fields.Integer(string="Last Run Changes", readonly=True, copy=False, groups=RUN_GROUPS)
     retention_last_run_error = fields.Text(string="Last Run Failure", readonly=True, copy=False, groups=RUN_GROUPS)
+    # stamped by every run that writes the company's cards (see retention.recompute._retention_lock_cards)
+    retention_cards_locked_at = fields.Datetime(
+        string="Cards Last Locked", readonly=True, copy=False, groups="base.group_system"
+    )
 
     @api.constrains(
         "retention_window_months",

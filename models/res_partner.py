@@ -69,7 +69,7 @@ CARD_FIELDS = (
 SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True, "groups": USER_GROUP, "copy": False}
 
 # Bookkeeping of the recompute, and every field the system writes: never written by users.
-SYSTEM_FIELDS = (*CARD_FIELDS, "retention_inputs_key", "retention_recheck_date")
+SYSTEM_FIELDS = (*CARD_FIELDS, "retention_inputs_key", "retention_recheck_date", "retention_contact_reminded_date")
 
 # Marks the values Merge Contacts copies onto the partner it keeps: the card and the overrides are left out.
 # An object, not a flag: no context sent over RPC can hold it.
@@ -163,6 +163,8 @@ class ResPartner(models.Model):
     # the day its rules may give another result (``scoring.recheck_date``)
     retention_inputs_key = fields.Char(string="Card Inputs Fingerprint", **SYSTEM_CARD_FIELD)
     retention_recheck_date = fields.Date(string="Card Recheck Date", **SYSTEM_CARD_FIELD)
+    # the next contact date the last *Contact Due* reminder was for: one reminder per due date
+    retention_contact_reminded_date = fields.Date(string="Contact Reminded For", **SYSTEM_CARD_FIELD)
     retention_avg_order_interval = fields.Float(
         string="Average Order Interval (days)", digits=(16, 1), **SYSTEM_CARD_FIELD
     )
@@ -804,16 +806,22 @@ class ResPartner(models.Model):
 
     @api.model
     def _retention_contact_due_activities(self, company, today):
-        """Daily: one *Contact Due* activity per customer whose next contact date passed, never repeated while
-        one is open. Set-based: one query finds them, one create makes the activities."""
+        """Daily: one *Contact Due* activity per customer whose next contact date passed, once per due date:
+        never repeated while one is open, and not made again when it was marked done or cancelled without a
+        logged contact (the customer stays overdue on the card, the today board and in the risk score until a
+        contact moves the date; the next due date gets its reminder). Set-based: one query finds them, one
+        INSERT makes the activities, one UPDATE records the due dates reminded."""
         activity_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
-        self.flush_model(["retention_next_contact_date", "user_id"])
+        self.flush_model(["retention_next_contact_date", "retention_contact_reminded_date", "user_id"])
         rows = self.env.execute_query(
             SQL(
-                """SELECT p.id, p.name, p.user_id FROM res_partner p
+                """SELECT p.id, p.name, p.user_id, (p.retention_next_contact_date ->> %(key)s)::date
+                     FROM res_partner p
                      JOIN res_users u ON u.id = p.user_id AND u.active
                     WHERE p.id = p.commercial_partner_id AND p.active
                       AND (p.retention_next_contact_date ->> %(key)s)::date < %(today)s
+                      AND (p.retention_contact_reminded_date ->> %(key)s)
+                          IS DISTINCT FROM (p.retention_next_contact_date ->> %(key)s)
                       AND NOT EXISTS (SELECT 1 FROM mail_activity a
                                        WHERE a.res_model = 'res.partner' AND a.res_id = p.id
                                          AND a.activity_type_id = %(type)s)""",
@@ -824,11 +832,12 @@ class ResPartner(models.Model):
         )
         if not rows:
             return
+        self._retention_sql_patch(company, {pid: {"retention_contact_reminded_date": due} for pid, _n, _u, due in rows})
         # each account manager reads the activity in their own language
         langs = dict(
             self.env["res.users"]
             .sudo()
-            .browse({user_id for _pid, _name, user_id in rows})
+            .browse({user_id for _pid, _name, user_id, _due in rows})
             .mapped(lambda user: (user.id, user.lang))
         )
         summaries = {
@@ -846,7 +855,7 @@ class ResPartner(models.Model):
                     "user_id": user_id,
                     "date_deadline": today,
                 }
-                for pid, name, user_id in rows
+                for pid, name, user_id, _due in rows
             ],
         )
 

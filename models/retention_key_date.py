@@ -13,6 +13,7 @@ class RetentionKeyDate(models.Model):
     _inherit = ["retention.confidential.mixin", "retention.server.fields.mixin"]
     _order = "profile_id, date, id"
     _fixed_fields = ("profile_id",)
+    _server_fields = ("reminded_date",)
     _confidential_fields = ("name", "date", "yearly")
     _confidential_customer_path = "profile_id.partner_id"
 
@@ -23,6 +24,8 @@ class RetentionKeyDate(models.Model):
     date = fields.Date(required=True)
     yearly = fields.Boolean(string="Every Year", default=True)
     next_date = fields.Date(string="Next Occurrence", compute="_compute_next_date")
+    # the occurrence last reminded: a reminder done or cancelled is not made again for the same occurrence
+    reminded_date = fields.Date(string="Reminded For", readonly=True, copy=False)
 
     @api.depends("date", "yearly")
     @api.depends_context("tz")
@@ -53,30 +56,18 @@ class RetentionKeyDate(models.Model):
             lambda key_date: (
                 key_date.profile_id.partner_id.user_id.active
                 and today <= next_occurrence(key_date.date, key_date.yearly, today) <= today + timedelta(days=lead)
+                and key_date.reminded_date != next_occurrence(key_date.date, key_date.yearly, today)
             )
         )
         if not due:
             return
-        existing = {
-            (activity.res_id, activity.date_deadline, activity.summary)
-            for activity in self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "retention.profile"),
-                    ("res_id", "in", due.profile_id.ids),
-                    ("activity_type_id", "=", activity_type.id),
-                ]
-            )
-        }
         vals_list = []
         for key_date in due:
             when = next_occurrence(key_date.date, key_date.yearly, today)
             manager = key_date.profile_id.partner_id.user_id
-            # in the account manager's language (the same each day, so a reminder is recognised the next day)
+            # in the account manager's language
             summary = self.with_context(lang=manager.lang).env._("Key date: %(occasion)s", occasion=key_date.name)
-            if (key_date.profile_id.id, when, summary) in existing:
-                continue
+            key_date.sudo().reminded_date = when
             vals_list.append(
                 {
                     "res_id": key_date.profile_id.id,

@@ -1,14 +1,17 @@
 import hashlib
 import logging
+import threading
 import time
 from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, mute_logger
 
 from . import scoring
 from .dates import first_moment_after
@@ -19,6 +22,12 @@ _logger = logging.getLogger(__name__)
 WRITE_BATCH = 20000
 # class, stage and risk changes in one run from which the partner table's statistics are refreshed at once
 ANALYZE_AFTER = 10000
+# how long a refresh of a few cards (a done action check, a confirmed order) waits for a running recompute of its
+# company (the nightly run takes about 10 s at 100,000 customers)
+REFRESH_LOCK_WAIT = "60s"
+# the nightly run waits for another run of the same company (Recompute now, a script): attempts × pause
+NIGHT_LOCK_ATTEMPTS = 20
+NIGHT_LOCK_PAUSE = 30
 
 METRIC_COLUMNS = (
     ("retention_first_order_date", "first_order"),
@@ -125,31 +134,149 @@ class RetentionRecompute(models.AbstractModel):
 
     @api.model
     def _cron_recompute(self):
-        """Daily cron: every company, one after the other, reporting progress per company."""
+        """Daily cron: each company on its own, in its own transaction (committed before the next company;
+        tests, which may not commit, get savepoints): the recompute, then the day's reminders even when the
+        recompute failed, the run recorded for the managers' today board, and a failure sent to the company's
+        retention managers. A failing company never undoes another one's night."""
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         for done, company in enumerate(companies, start=1):
-            start, started = fields.Datetime.now(), time.monotonic()
-            run = {"retention_last_run_start": start, "retention_last_run_error": False}
-            try:
-                with self.env.cr.savepoint():
-                    stats = self._recompute(company)
-                    self._daily_reminders(company, fields.Date.context_today(self))
-                run.update(retention_last_run_customers=stats["customers"], retention_last_run_changes=stats["changes"])
-            except Exception as error:  # pylint: disable=broad-exception-caught
-                # recorded for the managers' today board; the other companies still run
-                _logger.exception("customer_retention: the nightly run of %s failed", company.name)
-                self.env.invalidate_all()
-                run.update(
-                    retention_last_run_customers=0, retention_last_run_changes=0, retention_last_run_error=str(error)
-                )
-            run["retention_last_run_seconds"] = time.monotonic() - started
+            run = self._retention_night(company, auto_commit)
             company.sudo().write(run)
+            if run["retention_last_run_error"]:
+                self._retention_notify_failure(company, run["retention_last_run_error"])
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _retention_night(self, company, auto_commit):
+        """One company's night: its cards locked (waiting, outside tests, for another run of the company to
+        end), recomputed, and the day's reminders; each step in its savepoint. Returns the run to record."""
+        start, started = fields.Datetime.now(), time.monotonic()
+        today = fields.Date.context_today(self)
+        stats = {"customers": 0, "changes": 0}
+        errors = []
+        for attempt in range(1, NIGHT_LOCK_ATTEMPTS + 1):
+            try:
+                self._retention_lock_cards(company)
+                break
+            except (UserError, pg_errors.SerializationFailure) as error:
+                if not auto_commit or attempt == NIGHT_LOCK_ATTEMPTS:
+                    errors.append(str(error))
+                    break
+                # a fresh transaction: REPEATABLE READ would keep the snapshot from before the other run
+                self.env.cr.rollback()
+                _logger.info("customer_retention: %s busy, the nightly run waits (%s)", company.name, attempt)
+                time.sleep(NIGHT_LOCK_PAUSE)
+        if not errors:
+            steps = (
+                (self.env._("Recompute"), lambda: self._recompute(company, today)),
+                (self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
+            )
+            for label, step in steps:
+                try:
+                    with self.env.cr.savepoint():
+                        result = step()
+                    if isinstance(result, dict):
+                        stats = result
+                except Exception as error:  # pylint: disable=broad-exception-caught
+                    _logger.exception("customer_retention: the nightly %s of %s failed", label, company.name)
+                    self.env.invalidate_all()
+                    errors.append(f"{label}: {error}")
+        return {
+            "retention_last_run_start": start,
+            "retention_last_run_seconds": time.monotonic() - started,
+            "retention_last_run_customers": stats["customers"],
+            "retention_last_run_changes": stats["changes"],
+            "retention_last_run_error": "\n".join(errors) or False,
+        }
+
+    @api.model
+    def _retention_notify_failure(self, company, error):
+        """A failed night is never silent: the company's retention managers get it in their inbox (and by
+        e-mail if they chose so), each in their language, with the error."""
+        group = self.env.ref("customer_retention.group_retention_manager")
+        managers = (
+            self.env["res.users"]
+            .sudo()
+            .search([("groups_id", "in", group.id), ("company_ids", "in", company.id), ("share", "=", False)])
+        )
+        for lang in set(managers.mapped("lang")):
+            readers = managers.filtered(lambda user, lang=lang: user.lang == lang)
+            env = self.with_context(lang=lang).env
+            self.env["mail.thread"].sudo().message_notify(
+                model="res.company",
+                res_id=company.id,
+                partner_ids=readers.partner_id.ids,
+                author_id=self.env.ref("base.partner_root").id,
+                subject=env._("Customer retention: the nightly run of %(company)s failed", company=company.name),
+                body=Markup("<p>%s</p><pre>%s</pre><p>%s</p>")
+                % (
+                    env._(
+                        "The nightly run of the customer data cards of %(company)s failed on %(date)s.",
+                        company=company.name,
+                        date=fields.Date.context_today(self),
+                    ),
+                    error,
+                    env._(
+                        "The other companies were not affected. Steps that did not fail (the day's reminders "
+                        "from the cards as they were) were kept. The run is tried again next night; "
+                        "Recompute now, in the settings, runs it at once."
+                    ),
+                ),
+            )
+
+    @api.model
+    def _retention_lock_cards(self, company, exclusive=True):
+        """One run at a time writes a company's cards and reminders, whoever starts it (the nightly job,
+        Recompute now, a script or a server action). ``exclusive`` (a recompute, the reminders): the company's
+        row locked and stamped, refused at once with a clear message while another run holds it. Otherwise (a
+        refresh of a few cards): a shared lock, waiting for a running recompute; refreshes do not wait for each
+        other. Odoo's transactions are REPEATABLE READ: a run whose snapshot predates another run's commit
+        would work on cards it cannot see; the stamp makes PostgreSQL refuse its lock with a serialization
+        failure, which Odoo's RPC layer (and the nightly job) retry in a fresh transaction."""
+        cr = self.env.cr
+        company_name = company.sudo().name  # read now: the message is built after the refusal
+        try:
+            # a refused lock is an expected answer, not a bad query to log
+            with mute_logger("odoo.sql_db"):
+                if exclusive:
+                    with cr.savepoint(flush=False):
+                        cr.execute(SQL("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE NOWAIT", company.id))
+                        cr.execute(
+                            SQL(
+                                "UPDATE res_company SET retention_cards_locked_at = NOW() AT TIME ZONE 'UTC'"
+                                " WHERE id = %s",
+                                company.id,
+                            )
+                        )
+                else:
+                    # no savepoint: a refresh that cannot lock fails its whole transaction (a done action check,
+                    # a batch of the refresh queue), which is what the caller wants
+                    cr.execute(
+                        "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                        [REFRESH_LOCK_WAIT],
+                    )
+                    previous = cr.fetchone()[0]
+                    cr.execute(SQL("SELECT id FROM res_company WHERE id = %s FOR SHARE", company.id))
+                    cr.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+        except pg_errors.LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "The customer data cards of %(company)s are being recomputed (the nightly run, Recompute now "
+                    "or another task). Try again in a few minutes.",
+                    company=company_name,
+                )
+            ) from None
+        company.invalidate_recordset(["retention_cards_locked_at"])
 
     @api.model
     def _daily_reminders(self, company, today):
         """The day's reminders, once the cards are up to date: *Contact Due* for customers whose next contact
-        date passed, and the key dates (birthdays, anniversaries) coming up."""
+        date passed, and the key dates (birthdays, anniversaries) coming up. Once per occurrence, and never two
+        runs at once (the company's cards lock)."""
+        self._retention_lock_cards(company)
         self.env["res.partner"]._retention_contact_due_activities(company, today)
         self.env["retention.key.date"]._remind(company, today)
 
@@ -516,6 +643,7 @@ class RetentionRecompute(models.AbstractModel):
 
     def _recompute_company(self, company, today, examine_all=False, partner_ids=None):
         started = time.monotonic()
+        self._retention_lock_cards(company, exclusive=partner_ids is None)
         partner_model = self.env["res.partner"]
         self.env.flush_all()
         rules = company._retention_lifecycle_rules()

@@ -13,6 +13,7 @@ from . import (
     test_override,
     test_performance,
     test_profile_access,
+    test_reliability,
     test_reports,
     test_risk,
     test_scoring,
