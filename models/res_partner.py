@@ -811,6 +811,7 @@ class ResPartner(models.Model):
         logged contact (the customer stays overdue on the card, the today board and in the risk score until a
         contact moves the date; the next due date gets its reminder). Set-based: one query finds them, one
         INSERT makes the activities, one UPDATE records the due dates reminded."""
+        self.env["retention.recompute"]._retention_lock_cards(company)  # never two runs at once
         activity_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
         self.flush_model(["retention_next_contact_date", "retention_contact_reminded_date", "user_id"])
         rows = self.env.execute_query(

@@ -49,6 +49,7 @@ class RetentionKeyDate(models.Model):
     def _remind(self, company, today):
         """Key dates within the reminder lead time become a care activity of the account manager, on the
         profile (so only those who may read the profile see what and when), once per occurrence."""
+        self.env["retention.recompute"]._retention_lock_cards(company)  # never two runs at once
         lead = company.retention_key_date_lead_days
         activity_type = self.env.ref("customer_retention.mail_activity_type_key_date")
         key_dates = self.sudo().search([("company_id", "=", company.id)])

@@ -275,8 +275,7 @@ class RetentionRecompute(models.AbstractModel):
     def _daily_reminders(self, company, today):
         """The day's reminders, once the cards are up to date: *Contact Due* for customers whose next contact
         date passed, and the key dates (birthdays, anniversaries) coming up. Once per occurrence, and never two
-        runs at once (the company's cards lock)."""
-        self._retention_lock_cards(company)
+        runs at once (each takes the company's cards lock)."""
         self.env["res.partner"]._retention_contact_due_activities(company, today)
         self.env["retention.key.date"]._remind(company, today)
 
