@@ -108,12 +108,14 @@ class RetentionInputMixin(models.AbstractModel):
             )
         highest = MAX_INTEGER if field.type == "integer" else MAX_DECIMAL
         if abs(number) > highest:
+            # (no f-string inside the call: the extraction of the terms to translate would skip the message)
+            limit = format(highest, ",")
             raise ValidationError(
                 self.env._(
-                    "%(field)s (%(model)s) is too large: %(value)s. It must lie between -%(highest)s and %(highest)s.",
+                    "%(field)s (%(model)s) is too large: %(value)s. It must lie between -%(limit)s and %(limit)s.",
                     field=field._description_string(self.env),
                     model=self._description,
                     value=quoted_number(number),
-                    highest=f"{highest:,}",
+                    limit=limit,
                 )
             )

@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import MANAGER, SALESMAN, ProfileCommon
@@ -224,3 +225,9 @@ class TestInput(ProfileCommon):
         )
         self.assertAlmostEqual(self.plan.target_ids.expected_amount, 1e15, delta=1)
         self.assertEqual(self.plan.target_ids.name, "Tab\there")
+
+    def test_system_figures_stay_the_servers(self):
+        """NaN in a figure only the recompute writes is refused as a forged figure, not with a Python error."""
+        for vals in ({"retention_revenue_total": math.nan}, {"retention_risk_score": math.inf}):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "can only be set by the application"):
+                self.env["res.partner"].with_user(self.salesman_a).create({"name": "Forged", **vals})

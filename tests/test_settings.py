@@ -99,6 +99,23 @@ class TestSettings(RetentionCommon):
             with self.subTest(vals=vals), self.assertRaisesRegex(ValidationError, message):
                 self._save(vals)
         self.assertEqual((self.env.company.retention_abc_a_cut, self.env.company.retention_risk_high), (80, 70))
+        # both move past each other in one save (Odoo would write them one by one: A 96 above B 95 first)
+        for vals in (
+            {
+                "retention_abc_a_cut": 96,
+                "retention_abc_b_cut": 99,
+                "retention_risk_medium": 75,
+                "retention_risk_high": 85,
+            },
+            {
+                "retention_abc_a_cut": 10,
+                "retention_abc_b_cut": 20,
+                "retention_risk_medium": 30,
+                "retention_risk_high": 50,
+            },
+        ):
+            self._save(vals)
+            self.assertEqual({fname: self.env.company[fname] for fname in vals}, vals)
 
     def test_settings_form(self):
         with Form(self.env["res.config.settings"]) as settings:
