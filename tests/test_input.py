@@ -178,8 +178,8 @@ class TestInput(ProfileCommon):
         self.assertFalse(tested - set(self.typists), "add who types the fields of these models to TestInput.typists")
 
     def test_not_a_number_is_refused(self):
-        """NaN, +infinity and -infinity in every float and amount field of the addon, and an amount beyond
-        10^15 (three such expenses would add up to infinity)."""
+        """NaN, +infinity and -infinity in every float and amount field of the addon, and a number beyond 10^15,
+        as the user who types it."""
         numbers = typed_fields(self.env, NUMBER_TYPES)
         self.assertLessEqual({"res.company", "retention.action.check", "retention.care.plan.target"}, set(numbers))
         for model_name, fnames in numbers.items():
