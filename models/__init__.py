@@ -1,5 +1,6 @@
-# Models are set up in this order; the analyses (SQL views) sort after every table they read. res_partner imports
-# retention_server_fields_mixin, so that mixin is set up before the models that inherit it.
+# Models are set up in this order; the analyses (SQL views) sort after every table they read. res_company imports
+# retention_input_mixin and res_partner retention_server_fields_mixin, so that these mixins are set up before the
+# models that inherit them.
 from . import (
     account_move,
     card_completeness,
@@ -26,6 +27,7 @@ from . import (
     retention_care_plan_target,
     retention_class_history,
     retention_confidential_mixin,
+    retention_input_mixin,
     retention_key_date,
     retention_owner_history,
     retention_profile,

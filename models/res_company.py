@@ -1,13 +1,59 @@
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .retention_input_mixin import quoted_number
 from .scoring import LifecycleRules, RiskRules
 
 RUN_GROUPS = "base.group_system,customer_retention.group_retention_manager"
+WEIGHT_HELP = "Points this factor adds to the risk score at full strength (0 to 100)."
+CADENCE_HELP = "Days between two contacts with these customers (1 to 3650); the shortest cadence applies."
+
+
+class SettingBound(NamedTuple):
+    """The values a numeric setting takes: from ``low`` (excluded when ``above``) to ``high``."""
+
+    low: float
+    high: float
+    above: bool = False
+
+
+# Every numeric setting of the retention rules and its bounds: generous for a sales director, and narrow enough
+# that every day the rules count to (churn, silence, new-customer window, next contact, recheck) stays within
+# the calendar: the recompute runs with all of them at their maximum at once (tests/test_settings.py). The
+# cut-offs and the risk levels also come in order (A < B, medium < high). The help texts and the README say the
+# same ranges.
+SETTING_BOUNDS = {
+    "retention_window_months": SettingBound(1, 120),
+    "retention_abc_a_cut": SettingBound(0, 100, above=True),
+    "retention_abc_b_cut": SettingBound(0, 100, above=True),
+    "retention_new_window_days": SettingBound(1, 3650),
+    "retention_growth_pct": SettingBound(0, 1000, above=True),
+    "retention_decline_pct": SettingBound(0, 100, above=True),
+    "retention_interval_factor": SettingBound(1, 100),
+    "retention_churn_days": SettingBound(1, 3650),
+    "retention_borrow_max_days": SettingBound(1, 366),
+    "retention_risk_weight_recency": SettingBound(0, 100),
+    "retention_risk_weight_trend": SettingBound(0, 100),
+    "retention_risk_weight_contact": SettingBound(0, 100),
+    "retention_risk_weight_complaint": SettingBound(0, 100),
+    "retention_risk_weight_receivable": SettingBound(0, 100),
+    "retention_risk_medium": SettingBound(0, 100, above=True),
+    "retention_risk_high": SettingBound(0, 100, above=True),
+    "retention_cadence_a": SettingBound(1, 3650),
+    "retention_cadence_b": SettingBound(1, 3650),
+    "retention_cadence_c": SettingBound(1, 3650),
+    "retention_cadence_strategic": SettingBound(1, 3650),
+    "retention_key_date_lead_days": SettingBound(0, 60),
+    "retention_overlap_days": SettingBound(0, 90),
+}
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    # the input check first: before Odoo's own create writes anything (a new company's partner)
+    _inherit = ["retention.input.mixin", "res.company"]
 
     retention_revenue_source = fields.Selection(
         [("sale", "Confirmed sales orders"), ("invoice", "Posted customer invoices")],
@@ -18,34 +64,44 @@ class ResCompany(models.Model):
         "invoices net of credit notes. Amounts are converted to the company currency at the document date.",
     )
     retention_window_months = fields.Integer(
-        string="ABC Window (months)", default=12, help="Revenue of this many months ranks customers A, B and C."
+        string="ABC Window (months)",
+        default=12,
+        help="Revenue of this many months ranks customers A, B and C (1 to 120 months).",
     )
     retention_abc_a_cut = fields.Float(
-        string="A Cut-off (%)", default=80.0, help="Top customers are A until their revenue share reaches this."
+        string="A Cut-off (%)",
+        default=80.0,
+        help="Top customers are A until their revenue share reaches this (above 0, below the B cut-off).",
     )
     retention_abc_b_cut = fields.Float(
-        string="B Cut-off (%)", default=95.0, help="Then B until the cumulative revenue share reaches this."
+        string="B Cut-off (%)",
+        default=95.0,
+        help="Then B until the cumulative revenue share reaches this (above the A cut-off, at most 100).",
     )
     retention_new_window_days = fields.Integer(
         string="New Customer Window (days)",
         default=365,
-        help="A customer whose first order is this recent is new and in growth.",
+        help="A customer whose first order is this recent is new and in growth (1 to 3650 days).",
     )
     retention_growth_pct = fields.Float(
-        string="Growth Trend (%)", default=20.0, help="Revenue up more than this against the previous 12 months."
+        string="Growth Trend (%)",
+        default=20.0,
+        help="Revenue up more than this against the previous 12 months (above 0, at most 1000).",
     )
     retention_decline_pct = fields.Float(
         string="Decline Trend (%)",
         default=30.0,
-        help="Revenue down more than this against the previous 12 months means decline.",
+        help="Revenue down more than this against the previous 12 months means decline (above 0, at most 100).",
     )
     retention_interval_factor = fields.Float(
         string="Silence Factor",
         default=2.0,
-        help="No order for more than this many times the customer's usual interval means decline.",
+        help="No order for more than this many times the customer's usual interval means decline (1 to 100).",
     )
     retention_churn_days = fields.Integer(
-        string="Churn After (days)", default=365, help="A customer without an order for this long is churned."
+        string="Churn After (days)",
+        default=365,
+        help="A customer without an order for this long is churned (1 to 3650 days).",
     )
 
     retention_borrow_max_days = fields.Integer(
@@ -55,27 +111,33 @@ class ResCompany(models.Model):
     )
 
     # early warning 流失风险: points of each factor at full strength, and the level thresholds
-    retention_risk_weight_recency = fields.Float(string="Silence Points", default=35.0)
-    retention_risk_weight_trend = fields.Float(string="Revenue Decline Points", default=25.0)
-    retention_risk_weight_contact = fields.Float(string="Overdue Contact Points", default=15.0)
-    retention_risk_weight_complaint = fields.Float(string="Complaint Points", default=15.0)
-    retention_risk_weight_receivable = fields.Float(string="Overdue Receivable Points", default=10.0)
-    retention_risk_medium = fields.Float(string="Medium Risk From", default=40.0)
-    retention_risk_high = fields.Float(string="High Risk From", default=70.0)
+    retention_risk_weight_recency = fields.Float(string="Silence Points", default=35.0, help=WEIGHT_HELP)
+    retention_risk_weight_trend = fields.Float(string="Revenue Decline Points", default=25.0, help=WEIGHT_HELP)
+    retention_risk_weight_contact = fields.Float(string="Overdue Contact Points", default=15.0, help=WEIGHT_HELP)
+    retention_risk_weight_complaint = fields.Float(string="Complaint Points", default=15.0, help=WEIGHT_HELP)
+    retention_risk_weight_receivable = fields.Float(string="Overdue Receivable Points", default=10.0, help=WEIGHT_HELP)
+    retention_risk_medium = fields.Float(
+        string="Medium Risk From", default=40.0, help="Risk score from which a customer is at medium risk (above 0)."
+    )
+    retention_risk_high = fields.Float(
+        string="High Risk From",
+        default=70.0,
+        help="Risk score from which a customer is at high risk (above the medium level, at most 100).",
+    )
     # contact cadence 联系频率 (days between contacts; the shortest applies)
-    retention_cadence_a = fields.Integer(string="Class A Every (days)", default=14)
-    retention_cadence_b = fields.Integer(string="Class B Every (days)", default=30)
-    retention_cadence_c = fields.Integer(string="Class C Every (days)", default=90)
-    retention_cadence_strategic = fields.Integer(string="Strategic Every (days)", default=7)
+    retention_cadence_a = fields.Integer(string="Class A Every (days)", default=14, help=CADENCE_HELP)
+    retention_cadence_b = fields.Integer(string="Class B Every (days)", default=30, help=CADENCE_HELP)
+    retention_cadence_c = fields.Integer(string="Class C Every (days)", default=90, help=CADENCE_HELP)
+    retention_cadence_strategic = fields.Integer(string="Strategic Every (days)", default=7, help=CADENCE_HELP)
     retention_key_date_lead_days = fields.Integer(
         string="Key Date Reminder (days ahead)",
         default=7,
-        help="The account manager gets a care activity this many days before a customer's key date.",
+        help="The account manager gets a care activity this many days before a customer's key date (0 to 60).",
     )
     retention_overlap_days = fields.Integer(
         string="Overlapping Service Window (days)",
         default=3,
-        help="Two care actions on one customer by different people within this many days are flagged.",
+        help="Two care actions on one customer by different people within this many days are flagged (0 to 90).",
     )
 
     # the last nightly run of the card recompute, for the retention managers' today board (its failure text is
@@ -94,85 +156,49 @@ class ResCompany(models.Model):
         string="Cards Last Locked", readonly=True, copy=False, groups="base.group_system"
     )
 
-    @api.constrains(
-        "retention_window_months",
-        "retention_abc_a_cut",
-        "retention_abc_b_cut",
-        "retention_new_window_days",
-        "retention_growth_pct",
-        "retention_decline_pct",
-        "retention_interval_factor",
-        "retention_churn_days",
-        "retention_borrow_max_days",
-        "retention_overlap_days",
-        "retention_risk_weight_recency",
-        "retention_risk_weight_trend",
-        "retention_risk_weight_contact",
-        "retention_risk_weight_complaint",
-        "retention_risk_weight_receivable",
-        "retention_risk_medium",
-        "retention_risk_high",
-        "retention_cadence_a",
-        "retention_cadence_b",
-        "retention_cadence_c",
-        "retention_cadence_strategic",
-        "retention_key_date_lead_days",
-    )
+    @api.constrains(*SETTING_BOUNDS)
     def _check_retention_settings(self):
         for company in self:
-            if not 1 <= company.retention_window_months <= 120:
-                raise ValidationError(
-                    self.env._(
-                        "The ABC window must be between 1 and 120 months (company %(company)s).", company=company.name
+            for fname, bound in SETTING_BOUNDS.items():
+                value = company[fname]
+                if bound.low < value <= bound.high if bound.above else bound.low <= value <= bound.high:
+                    continue
+                params = {
+                    "setting": self._fields[fname]._description_string(self.env),
+                    "low": quoted_number(bound.low),
+                    "high": quoted_number(bound.high),
+                    "company": company.name,
+                    "value": quoted_number(value),
+                }
+                if bound.above:
+                    message = self.env._(
+                        "%(setting)s must be above %(low)s and at most %(high)s (company %(company)s: %(value)s).",
+                        **params,
                     )
-                )
-            if not 0 < company.retention_abc_a_cut < company.retention_abc_b_cut <= 100:
+                else:
+                    message = self.env._(
+                        "%(setting)s must be between %(low)s and %(high)s (company %(company)s: %(value)s).", **params
+                    )
+                raise ValidationError(message)
+            if not company.retention_abc_a_cut < company.retention_abc_b_cut:
                 raise ValidationError(
                     self.env._(
                         "ABC cut-offs must satisfy 0 < A < B <= 100 %% (company %(company)s: A %(a)s, B %(b)s).",
                         company=company.name,
-                        a=company.retention_abc_a_cut,
-                        b=company.retention_abc_b_cut,
+                        a=quoted_number(company.retention_abc_a_cut),
+                        b=quoted_number(company.retention_abc_b_cut),
                     )
                 )
-            if company.retention_new_window_days <= 0 or company.retention_churn_days <= 0:
+            if not company.retention_risk_medium < company.retention_risk_high:
                 raise ValidationError(
-                    self.env._("The new-customer window and the churn delay must be positive numbers of days.")
+                    self.env._(
+                        "Risk thresholds must satisfy 0 < medium < high <= 100 (company %(company)s: medium "
+                        "%(medium)s, high %(high)s).",
+                        company=company.name,
+                        medium=quoted_number(company.retention_risk_medium),
+                        high=quoted_number(company.retention_risk_high),
+                    )
                 )
-            if company.retention_growth_pct <= 0 or not 0 < company.retention_decline_pct <= 100:
-                raise ValidationError(
-                    self.env._("The growth threshold must be positive and the decline threshold between 0 and 100 %%.")
-                )
-            if company.retention_interval_factor < 1:
-                raise ValidationError(self.env._("The silence factor must be at least 1."))
-            if not 1 <= company.retention_borrow_max_days <= 366:
-                raise ValidationError(self.env._("The longest borrowing must be between 1 and 366 days."))
-            weights = company._retention_risk_rules()
-            if (
-                min(
-                    weights.weight_recency,
-                    weights.weight_trend,
-                    weights.weight_contact,
-                    weights.weight_complaint,
-                    weights.weight_receivable,
-                )
-                < 0
-            ):
-                raise ValidationError(self.env._("Risk points cannot be negative."))
-            if not 0 < company.retention_risk_medium < company.retention_risk_high <= 100:
-                raise ValidationError(self.env._("Risk thresholds must satisfy 0 < medium < high <= 100."))
-            cadences = (
-                company.retention_cadence_a,
-                company.retention_cadence_b,
-                company.retention_cadence_c,
-                company.retention_cadence_strategic,
-            )
-            if min(cadences) <= 0 or not 0 <= company.retention_key_date_lead_days <= 60:
-                raise ValidationError(
-                    self.env._("Contact cadences must be positive and the key date reminder between 0 and 60 days.")
-                )
-            if not 0 <= company.retention_overlap_days <= 90:
-                raise ValidationError(self.env._("The overlapping service window must be between 0 and 90 days."))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -29,6 +29,27 @@ class ResConfigSettings(models.TransientModel):
     retention_cadence_strategic = fields.Integer(related="company_id.retention_cadence_strategic", readonly=False)
     retention_key_date_lead_days = fields.Integer(related="company_id.retention_key_date_lead_days", readonly=False)
     retention_overlap_days = fields.Integer(related="company_id.retention_overlap_days", readonly=False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The retention settings reach the company in one write, not one write each as Odoo does: the rules over
+        two of them (A cut-off below B, medium risk below high) see both new values, and both can move past each
+        other in one save. Values that did not change are not written; the company's write checks the others
+        (``retention.input.mixin``, then the bounds) before Odoo converts them."""
+        own = {
+            fname
+            for fname, field in self._fields.items()
+            if fname.startswith("retention_") and field.related == f"company_id.{fname}"
+        }
+        vals_list = [dict(vals) for vals in vals_list]
+        retention_vals = [{fname: vals.pop(fname) for fname in own & set(vals)} for vals in vals_list]
+        settings = super().create(vals_list)
+        for record, vals in zip(settings, retention_vals, strict=True):
+            # (a value that is no number, NaN, differs from any: the company's write refuses it)
+            changed = {fname: value for fname, value in vals.items() if value != record.company_id[fname]}
+            if changed:
+                record.company_id.write(changed)
+        return settings
 
     def action_retention_recompute(self):
         return self.env["retention.recompute"].action_recompute_now()

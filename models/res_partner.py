@@ -110,7 +110,9 @@ CARD_DATE_OPERATORS = ("<", "<=", ">", ">=", "=")
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    # the input check first: before the create and write of Odoo and the other apps
+    _inherit = ["retention.input.mixin", "res.partner"]
 
     # every list, rule and board of the addon asks "whose customers": Odoo does not index the salesperson
     user_id = fields.Many2one(index=True)

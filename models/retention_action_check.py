@@ -26,7 +26,7 @@ class RetentionActionCheck(models.Model):
 
     _name = "retention.action.check"
     _description = "Care Action Check"
-    _inherit = ["retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.input.mixin", "retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "action_datetime desc, id desc"
     _check_company_auto = True
     _server_fields = ("state",)  # Mark as Done / Cancel / Reset only

@@ -17,7 +17,7 @@ class RetentionBorrowing(models.Model):
 
     _name = "retention.borrowing"
     _description = "Profile Borrowing"
-    _inherit = ["retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.input.mixin", "retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _server_fields = ("state", "date_start", "date_end", "decided_by_id", "profile_id")
     _fixed_fields = ("partner_id", "user_id", "reason", "duration_days")

@@ -14,7 +14,7 @@ class RetentionCardReview(models.Model):
 
     _name = "retention.card.review"
     _description = "Weekly Card Review"
-    _inherit = ["retention.server.fields.mixin", "mail.thread"]
+    _inherit = ["retention.input.mixin", "retention.server.fields.mixin", "mail.thread"]
     _order = "week desc, id desc"
     _rec_names_search = ["salesperson_id", "supervisor_id"]
     # a review is of one salesperson, by its supervisor, in the week it is recorded: none is back-dated

@@ -5,7 +5,7 @@ class RetentionCarePlanLineMixin(models.AbstractModel):
     """A line of a care plan: it lives and dies with its plan, and is edited while the plan is."""
 
     _name = "retention.care.plan.line.mixin"
-    _inherit = ["retention.server.fields.mixin"]
+    _inherit = ["retention.input.mixin", "retention.server.fields.mixin"]
     _description = "Care Plan Line"
     _fixed_fields = ("plan_id",)  # a line never moves to another plan
 

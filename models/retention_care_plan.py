@@ -27,7 +27,7 @@ class RetentionCarePlan(models.Model):
 
     _name = "retention.care.plan"
     _description = "Customer Care Plan"
-    _inherit = ["retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["retention.input.mixin", "retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     # set by the workflow buttons only (who submitted, approved, rejected, evaluated, and when)

@@ -10,7 +10,7 @@ class RetentionKeyDate(models.Model):
 
     _name = "retention.key.date"
     _description = "Customer Key Date"
-    _inherit = ["retention.confidential.mixin", "retention.server.fields.mixin"]
+    _inherit = ["retention.input.mixin", "retention.confidential.mixin", "retention.server.fields.mixin"]
     _order = "profile_id, date, id"
     _fixed_fields = ("profile_id",)
     _server_fields = ("reminded_date",)

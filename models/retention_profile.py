@@ -12,7 +12,13 @@ class RetentionProfile(models.Model):
     """
 
     _name = "retention.profile"
-    _inherit = ["retention.confidential.mixin", "retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "retention.input.mixin",
+        "retention.confidential.mixin",
+        "retention.server.fields.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _description = "Confidential Customer Profile"
     _rec_name = "partner_id"
     _order = "partner_id"

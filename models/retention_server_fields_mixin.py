@@ -26,7 +26,12 @@ def refuse_server_values(records, vals, fnames, create=False):
             if field.store and not field.compute and not field.related:
                 vals[fname] = default
             continue
-        given = field.convert_to_write(field.convert_to_cache(vals[fname], records.browse(), validate=False), records)
+        try:
+            given = field.convert_to_write(
+                field.convert_to_cache(vals[fname], records.browse(), validate=False), records
+            )
+        except (TypeError, ValueError, OverflowError):  # no value of the field at all (NaN for a figure): forged
+            given = object()
         if (given or False) != (default or False):
             forged.append(field)
     if forged:

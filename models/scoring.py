@@ -18,6 +18,15 @@ LIFECYCLE_STAGES = ("acquisition", "growth", "maturity", "decline", "churned")
 TIME_CLASSES = ("potential", "prospect", "new", "old")
 
 
+def days_after(day, days):
+    """``day`` + ``days`` days, or the last day of the calendar when that lies beyond it: the rules look far ahead
+    (100 × the usual interval of a customer whose orders span centuries by a typing slip) and must not fail."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
+
+
 @dataclass(frozen=True)
 class LifecycleRules:
     """Thresholds of the lifecycle and time-class rules (company settings)."""
@@ -250,17 +259,17 @@ def recheck_date(facts, risk_facts, rules, risk_rules, today):
     """
     if facts.order_count <= 0 or not facts.last_order:
         return None
-    days = [facts.last_order + timedelta(days=rules.churn_days)]
+    days = [days_after(facts.last_order, rules.churn_days)]
     if facts.first_order:
-        days.append(facts.first_order + timedelta(days=rules.new_window_days + 1))
+        days.append(days_after(facts.first_order, rules.new_window_days + 1))
     interval = float(facts.avg_interval or 0)
     if interval:
-        days.append(facts.last_order + timedelta(days=int(rules.interval_factor * interval) + 1))
+        days.append(days_after(facts.last_order, int(rules.interval_factor * interval) + 1))
         days.append(
             _next_rise(
                 lambda day: _recency_points(risk_facts, risk_rules, day),
                 today,
-                facts.last_order + timedelta(days=int(3 * interval) + 1),
+                days_after(facts.last_order, int(3 * interval) + 1),
             )
         )
     if risk_facts.next_contact and risk_facts.cadence_days:
@@ -268,7 +277,7 @@ def recheck_date(facts, risk_facts, rules, risk_rules, today):
             _next_rise(
                 lambda day: _contact_points(risk_facts, risk_rules, day),
                 today,
-                risk_facts.next_contact + timedelta(days=risk_facts.cadence_days),
+                days_after(risk_facts.next_contact, risk_facts.cadence_days),
             )
         )
     if risk_facts.overdue_since:
@@ -276,7 +285,7 @@ def recheck_date(facts, risk_facts, rules, risk_rules, today):
             _next_rise(
                 lambda day: _receivable_points(risk_facts, risk_rules, day),
                 today,
-                risk_facts.overdue_since + timedelta(days=90),
+                days_after(risk_facts.overdue_since, 90),
             )
         )
     return min((day for day in days if day and day > today), default=None)
@@ -338,4 +347,4 @@ def next_contact(last_contact, last_order, cadence_days):
     base = max(filter(None, (last_contact, last_order)), default=None)
     if not base or not cadence_days:
         return None
-    return base + timedelta(days=cadence_days)
+    return days_after(base, cadence_days)

@@ -9,6 +9,7 @@ from . import (
     test_click_everywhere,
     test_demo,
     test_forged_writes,
+    test_input,
     test_lifecycle,
     test_override,
     test_performance,

@@ -2,7 +2,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user
+from odoo.tools import SQL
 
 from odoo.addons.base.tests.common import BaseCommon
 
@@ -73,6 +75,30 @@ class RetentionCommon(BaseCommon):
         """Like Odoo's assertRaises, roll back what the failing call wrote (unittest's does not)."""
         with super().assertRaisesRegex(exception, regex), self.env.cr.savepoint():
             yield
+
+    def assertRefusedUntouched(self, attempt, regex, tables):
+        """``attempt`` raises a ValidationError matching ``regex`` before it wrote anything: the ``tables`` hold
+        what they held, and nothing is left in the cache to write (a flush would write it)."""
+
+        def snapshot():
+            self.env.flush_all()
+            return [
+                self.env.execute_query(
+                    SQL("SELECT COUNT(*), md5(string_agg(t::text, ',' ORDER BY t.id)) FROM %s t", SQL.identifier(table))
+                )
+                for table in tables
+            ]
+
+        # an unexpected error (a database one among them) leaves the transaction usable for the other checks
+        with self.env.cr.savepoint():
+            before = snapshot()
+            try:
+                attempt()
+            except ValidationError as error:
+                self.assertRegex(str(error), regex)
+            else:
+                self.fail(f"accepted, where {regex!r} was expected")
+            self.assertEqual(snapshot(), before, "written before being refused")
 
     def recompute(self, today=None, companies=None):
         return self.Recompute._recompute(companies or self.env.company, today or self.TODAY)

@@ -272,3 +272,24 @@ class TestRecheckDate(BaseCase):
             scoring.recheck_date(card, scoring.RiskFacts(order_count=1), RULES, scoring.RiskRules(), TODAY),
             days_ago(-355),
         )
+
+    def test_days_beyond_the_calendar(self):
+        """At the settings' maximum (100 × the interval, 3,650 days), dates typed centuries off give the last day
+        of the calendar, not an OverflowError."""
+        self.assertEqual(scoring.days_after(date(2026, 6, 30), 10), date(2026, 7, 10))
+        self.assertEqual(scoring.days_after(date(9999, 12, 1), 3650), date.max)
+        self.assertEqual(scoring.days_after(TODAY, 10**12), date.max)  # beyond what a timedelta holds
+        rules = scoring.LifecycleRules(new_window_days=3650, interval_factor=100, churn_days=3650)
+        risk_rules = scoring.RiskRules(weight_recency=100, weight_contact=100, weight_receivable=100)
+        for first, last in ((date(1, 1, 1), days_ago(10)), (days_ago(400), date(9999, 12, 1))):
+            interval = float((last - first).days)
+            card = scoring.CardFacts(order_count=2, first_order=first, last_order=last, avg_interval=interval)
+            next_contact = scoring.next_contact(None, last, 3650)
+            risk_facts = scoring.RiskFacts(
+                order_count=2, last_order=last, avg_interval=interval, next_contact=next_contact, cadence_days=3650
+            )
+            recheck = scoring.recheck_date(card, risk_facts, rules, risk_rules, TODAY)
+            self.assertTrue(recheck > TODAY)
+        # the order of 9999: contact and churn beyond the calendar, the new-customer window still ends
+        self.assertEqual(next_contact, date.max)
+        self.assertEqual(recheck, days_ago(400) + timedelta(days=3651))

@@ -6,6 +6,7 @@ class RetentionAdoptionWizard(models.TransientModel):
 
     _name = "retention.adoption.wizard"
     _description = "Reassign Customers"
+    _inherit = ["retention.input.mixin"]
 
     from_user_ids = fields.Many2many(
         "res.users",

@@ -6,6 +6,7 @@ class RetentionCarePlanReject(models.TransientModel):
 
     _name = "retention.care.plan.reject"
     _description = "Reject Care Plan"
+    _inherit = ["retention.input.mixin"]
 
     plan_ids = fields.Many2many("retention.care.plan", string="Care Plans", required=True)
     reason = fields.Text(required=True)

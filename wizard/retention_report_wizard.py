@@ -35,6 +35,7 @@ class RetentionReportWizard(models.TransientModel):
 
     _name = "retention.report.wizard"
     _description = "Supervisor Reports"
+    _inherit = ["retention.input.mixin"]
 
     # rows of the printed scorecard per page: each page is cut by the report itself, as Debian's wkhtmltopdf
     # (unpatched Qt) prints no header or footer
