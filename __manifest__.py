@@ -55,4 +55,5 @@
         "demo/customer_retention_demo.xml",
     ],
     "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

@@ -252,14 +252,16 @@ cmd_test() {
     mkdir -p "$REPO/.build"
     ODOO_REVISION=$(odoo_revision)
     log "Odoo $ODOO_REVISION"
-    local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=()
+    local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=() installed=
     # 1. every test, in a database without demo data; 2. the demo company of `make serve` (tag retention_demo),
     #    in a database installed with demo data. CR_TEST_TAGS runs only the first.
     logs+=("$REPO/.build/test.log")
     run_tests "$db" "${logs[0]}" "$tags" --without-demo=all || rc=1
+    grep -q "Modules loaded\." "${logs[0]}" && installed=$db
     if [ -z "${CR_TEST_TAGS:-}" ]; then
         logs+=("$REPO/.build/test-demo.log")
         run_tests "${db}_demo" "${logs[1]}" retention_demo --load-language=en_US,zh_CN || rc=1
+        grep -q "Modules loaded\." "${logs[1]}" && installed=${db}_demo
     fi
     local summary failed=0 errors=0 total=0 bad f e t
     for logf in "${logs[@]}"; do
@@ -279,10 +281,12 @@ cmd_test() {
     local lint_rc=0
     cmd_lint || lint_rc=$?
     [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
-    # tooling checks: where Odoo comes from (tools/tests), a local git repository standing in for GitHub
+    # tooling checks (tools/tests): where Odoo comes from (a local git repository standing in for GitHub); a
+    # clean uninstall, in a copy of the database just installed (the demo one after a full run)
     local tools_log=$REPO/.build/test-tools.log ran tools_failed
     log "tooling checks (tools/tests)"
-    "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
+    ODOO_SRC=$ODOO_SRC CR_TEST_DB=$db CR_INSTALLED_DB=$installed \
+        "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
     ran=$({ grep -oE '^Ran [0-9]+ tests?' "$tools_log" || true; } | grep -oE '[0-9]+' || echo 0)
     tools_failed=$({ grep -oE '(failures|errors)=[0-9]+' "$tools_log" || true; } | awk -F= '{n += $2} END {print n + 0}')
     [ "$ran" -gt 0 ] || { log "no tooling check ran (see $tools_log)"; tools_failed=1; }
