@@ -231,7 +231,7 @@ def main():
         for i in range(options.clients)
     ]
     print(
-        f"{options.clients} clients ({', '.join(options.users[: options.clients])}) for {options.seconds:g} s "
+        f"{options.clients} clients as {', '.join(options.users[: options.clients])} for {options.seconds:g} s "
         f"against {options.base}, database {options.db}; logging in…",
         flush=True,
     )

@@ -1,9 +1,10 @@
 """Tooling check: uninstalling customer_retention is clean. In a throwaway database with the addon installed (a
 copy of the database `make test` has just installed, or a fresh install when run on its own), it creates a
-customer with a confirmed order and a data card, an activity of another app and the addon's warnings, a care
-plan, an action check and a profile; uninstalls the addon with the button of Apps (`button_immediate_uninstall`,
-in `odoo shell`); and checks that the log has no ERROR, that nothing of the addon is left in the database (its
-activity types and their activities included) and that the other apps' data is all there.
+customer with a confirmed order and a data card, an activity of another app and the addon's warnings, an
+activity plan with a step of each type, a care plan, an action check and a profile; uninstalls the addon with
+the button of Apps (`button_immediate_uninstall`, in `odoo shell`); and checks that the log has no ERROR, that
+nothing of the addon is left in the database (its activity types, their activities and the plan steps that use
+them included) and that the other apps' data is all there.
 
 Run by `make test` (or on its own: python -m unittest discover -s tools/tests -p test_uninstall.py, with the
 project's virtualenv, ODOO_SRC and the PG* variables of tools/dev.sh)."""
@@ -39,13 +40,26 @@ plan = env["retention.care.plan"].create(
 check = env["retention.action.check"].create({"partner_id": customer.id, "plan_id": plan.id})
 profile = env["retention.profile"].create({"partner_id": customer.id})
 profile.activity_schedule("customer_retention.mail_activity_type_key_date", summary="Birthday")
+# an activity plan of the Discuss app with a step of another type and one of the addon's
+steps = [
+    ("mail.mail_activity_data_todo", "Send the catalogue"),
+    ("customer_retention.mail_activity_type_contact_due", "Call"),
+]
+plan_of_steps = env["mail.activity.plan"].create({
+    "name": "Uninstall check plan",
+    "res_model": "res.partner",
+    "template_ids": [
+        Command.create({"activity_type_id": env.ref(xmlid).id, "summary": summary, "responsible_type": "on_demand"})
+        for xmlid, summary in steps
+    ],
+})
 env.flush_all()
 card = customer.retention_order_count
 types = env["ir.model.data"].search(
     [("module", "=", "customer_retention"), ("model", "=", "mail.activity.type")]
 ).mapped("res_id")
 env.cr.commit()
-result({"other": other.id, "types": types, "card": card, "customer": customer.id})
+result({"other": other.id, "types": types, "card": card, "customer": customer.id, "plan": plan_of_steps.id})
 """
 
 UNINSTALL = """
@@ -103,6 +117,9 @@ class TestUninstall(unittest.TestCase):
         self.assertEqual({name: self.count(sql) for name, sql in KEPT.items()}, kept)
         self.assertEqual(self.count(f"SELECT count(*) FROM mail_activity WHERE id = {data['other']}"), 1)
         self.assertEqual(self.count(f"SELECT count(*) FROM res_partner WHERE id = {data['customer']}"), 1)
+        # the activity plan stays, without its step of the addon's type
+        steps = f"SELECT count(*) FROM mail_activity_plan_template WHERE plan_id = {data['plan']}"
+        self.assertEqual(self.count(steps), 1)
         # nothing of the addon is left: its activity types and their activities, records, tables, columns, indexes
         self.assertEqual(self.count(f"SELECT count(*) FROM mail_activity_type WHERE id IN ({types})"), 0)
         self.assertEqual(self.count(ours), 0)
