@@ -10,7 +10,9 @@ Run by `make test` (or on its own: python -m unittest discover -s tools/tests -p
 project's virtualenv, ODOO_SRC and the PG* variables of tools/dev.sh)."""
 
 import os
+import shutil
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -84,7 +86,8 @@ class TestUninstall(unittest.TestCase):
         if not (odoo_run.odoo_src() / "odoo" / "release.py").is_file():
             raise unittest.SkipTest(f"no Odoo tree at {odoo_run.odoo_src()}")
         cls.db = odoo_run.check_name(os.environ.get("CR_TEST_DB", "retention_test") + "_uninstall")
-        cls.addons = odoo_run.addons_path(REPO)
+        cls.tmp = tempfile.mkdtemp(prefix="cr-uninstall-")
+        cls.addons = odoo_run.addons_path(REPO, parent=cls.tmp)
         installed = os.environ.get("CR_INSTALLED_DB")
         if installed and odoo_run.db_exists(odoo_run.check_name(installed)):
             odoo_run.createdb(cls.db, template=installed)  # seconds instead of a two-minute install
@@ -94,6 +97,7 @@ class TestUninstall(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         odoo_run.dropdb(cls.db)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def count(self, sql):
         return int(odoo_run.psql(self.db, sql)[0][0])
