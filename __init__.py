@@ -1,1 +1,2 @@
 from . import models, reports, wizard
+from .hooks import uninstall_hook

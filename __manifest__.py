@@ -1,7 +1,7 @@
 {
     "name": "Customer Retention",
     "summary": "Keep key customers: data card with ABC class and lifecycle stage, care plans, early warnings",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "author": "customer_retention team",
     "website": "https://github.com/customer-retention/customer_retention",
@@ -55,4 +55,5 @@
         "demo/customer_retention_demo.xml",
     ],
     "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

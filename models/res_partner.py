@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index, index_exists, make_index_name
+from odoo.tools.sql import create_index, index_exists
 
 from . import scoring
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
@@ -389,10 +389,8 @@ class ResPartner(models.Model):
 
     def init(self):
         result = super().init()
-        # indexes of earlier versions (Odoo's default for company-dependent fields), now index=False
-        for name, field in self._fields.items():
-            if name.startswith("retention_") and field.company_dependent and not field.index:
-                self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(make_index_name(self._table, name))))
+        # on every install and update: the per-company card indexes, of fields indexed since included (what earlier
+        # versions left to drop is in migrations/)
         self._retention_create_card_indexes(self.env["res.company"].sudo().search([]))  # pylint: disable=no-search-all
         return result
 

@@ -104,24 +104,51 @@ ensure_debs() {
 }
 
 # --- Python virtualenv -----------------------------------------------------------------------------
+# pip constraints of the virtualenv, part of its key (a change builds a new one):
+# - setuptools >= 75.8.2: with --workers, Odoo's websocket process runs gevent, which loads its plugins through
+#   pkg_resources; before 75.8.2 pkg_resources does not find a distribution whose metadata folder has a
+#   normalized name (zope_interface-8.7.dist-info), the process dies at start ("DistributionNotFound: The
+#   'zope.interface' distribution was not found") and Odoo restarts it in a loop. venv bundles setuptools 65.
+#   < 80.9: from 80.9 pkg_resources warns with a UserWarning, which Odoo logs (it silences the DeprecationWarning
+#   of the versions before); 81 drops pkg_resources. pip < 25 (the one venv bundles) also applies PIP_CONSTRAINT
+#   to build environments: cbor2's build needs setuptools < 81 too.
+# - zope.event 5.1 installs without its metadata: the same DistributionNotFound (zopefoundation/zope.event#30).
+VENV_CONSTRAINTS='setuptools>=75.8.2,<80.9
+zope.event!=5.1'
+# Odoo's launcher, as odoo-bin: with --workers, Odoo starts its websocket (gevent) process by running sys.argv[0]
+# again, and `python -m odoo` makes that odoo/__main__.py, which cannot run as a script ("attempted relative
+# import with no known parent package"). Odoo comes from PYTHONPATH (see odoo()).
+ODOO_LAUNCHER='import os
+
+os.environ["TZ"] = "UTC"  # as odoo-bin: the server runs in UTC
+import odoo  # noqa: E402
+
+odoo.cli.main()'
+
 ensure_venv() {
     local py=${PYTHON:-python3} key
-    key=$( { "$py" --version; cat "$ODOO_SRC/requirements.txt" "$REPO/requirements.txt" \
-        "$REPO/requirements-dev.txt"; } | sha1sum | cut -c1-12)
+    key=$( { "$py" --version; printf '%s\n' "$VENV_CONSTRAINTS"; cat "$ODOO_SRC/requirements.txt" \
+        "$REPO/requirements.txt" "$REPO/requirements-dev.txt"; } | sha1sum | cut -c1-12)
     VENV=$CACHE/venv-$key
     if [ ! -f "$VENV/.complete" ]; then
         log "creating virtualenv $VENV"
         rm -rf "$VENV"
         mkdir -p "$CACHE"
         "$py" -m venv "$VENV"
-        printf 'setuptools<81\n' >"$VENV/constraints.txt"
-        # pip < 25 (the one venv bundles) also applies PIP_CONSTRAINT to build environments: cbor2 needs it.
-        PIP_CONSTRAINT="$VENV/constraints.txt" "$VENV/bin/pip" install -q wheel 'setuptools<81'
+        printf '%s\n' "$VENV_CONSTRAINTS" >"$VENV/constraints.txt"
+        PIP_CONSTRAINT="$VENV/constraints.txt" "$VENV/bin/pip" install -q wheel setuptools
         PIP_CONSTRAINT="$VENV/constraints.txt" "$VENV/bin/pip" install -q \
             -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements.txt" -r "$REPO/requirements-dev.txt"
+        # what the websocket process does first: gevent's plugins, resolved through pkg_resources
+        "$VENV/bin/python" -W ignore::DeprecationWarning -c 'import pkg_resources
+for plugin in pkg_resources.iter_entry_points("gevent.plugins.monkey.will_patch_all"):
+    plugin.load()' || die "gevent cannot load its plugins in $VENV (see above): Odoo's websocket process would not start"
         touch "$VENV/.complete"
     fi
     PY=$VENV/bin/python
+    if [ "$(cat "$VENV/bin/odoo" 2>/dev/null)" != "$ODOO_LAUNCHER" ]; then
+        printf '%s\n' "$ODOO_LAUNCHER" >"$VENV/bin/odoo.$$" && mv "$VENV/bin/odoo.$$" "$VENV/bin/odoo"
+    fi
     export PATH=$VENV/bin:$PATH
 }
 
@@ -185,7 +212,11 @@ addons_path() {
 }
 
 odoo() {
-    (cd "$ODOO_SRC" && "$PY" -m odoo --addons-path="$(addons_path)" "${DB_ARGS[@]}" "$@")
+    # odoo [command] [options…]: the server, or a command of Odoo's (shell…)
+    local command=()
+    case "${1:-}" in -* | "") ;; *) command=("$1") && shift ;; esac
+    (cd "$ODOO_SRC" && PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$VENV/bin/odoo" "${command[@]}" \
+        --addons-path="$(addons_path)" "${DB_ARGS[@]}" "$@")
 }
 
 prepare() {
@@ -252,11 +283,12 @@ cmd_test() {
     mkdir -p "$REPO/.build"
     ODOO_REVISION=$(odoo_revision)
     log "Odoo $ODOO_REVISION"
-    local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=()
+    local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=() installed=
     # 1. every test, in a database without demo data; 2. the demo company of `make serve` (tag retention_demo),
     #    in a database installed with demo data. CR_TEST_TAGS runs only the first.
     logs+=("$REPO/.build/test.log")
     run_tests "$db" "${logs[0]}" "$tags" --without-demo=all || rc=1
+    grep -q "Modules loaded\." "${logs[0]}" && installed=$db
     if [ -z "${CR_TEST_TAGS:-}" ]; then
         logs+=("$REPO/.build/test-demo.log")
         run_tests "${db}_demo" "${logs[1]}" retention_demo --load-language=en_US,zh_CN || rc=1
@@ -279,10 +311,13 @@ cmd_test() {
     local lint_rc=0
     cmd_lint || lint_rc=$?
     [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
-    # tooling checks: where Odoo comes from (tools/tests), a local git repository standing in for GitHub
+    # tooling checks (tools/tests): where Odoo comes from (a local git repository standing in for GitHub); a
+    # clean uninstall, in a copy of the database just installed without demo data (a production database: the
+    # demo's company, chart of accounts and orders are not for uninstalling)
     local tools_log=$REPO/.build/test-tools.log ran tools_failed
     log "tooling checks (tools/tests)"
-    "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
+    ODOO_SRC=$ODOO_SRC CR_TEST_DB=$db CR_INSTALLED_DB=$installed \
+        "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
     ran=$({ grep -oE '^Ran [0-9]+ tests?' "$tools_log" || true; } | grep -oE '[0-9]+' || echo 0)
     tools_failed=$({ grep -oE '(failures|errors)=[0-9]+' "$tools_log" || true; } | awk -F= '{n += $2} END {print n + 0}')
     [ "$ran" -gt 0 ] || { log "no tooling check ran (see $tools_log)"; tools_failed=1; }
@@ -318,9 +353,24 @@ cmd_bench() {
     ODOO_SRC=$ODOO_SRC ODOO_ADDONS_PATH=$(addons_path) PYTHONPATH=$ODOO_SRC "$PY" "$REPO/tools/benchmark.py" "$@"
 }
 
+cmd_upgrade_check() {
+    prepare
+    ODOO_SRC=$ODOO_SRC "$PY" "$REPO/tools/upgrade_check.py" "$@"
+}
+
+cmd_client() {
+    # cmd_client SCRIPT [args…]: a client of the server of `make serve` (its port and database), run in the
+    # virtualenv (requests, websocket-client); no Odoo needed
+    local script=$1
+    shift
+    resolve_odoo_src
+    ensure_venv
+    "$PY" "$REPO/tools/$script" --port "$HTTP_PORT" --db "$DEMO_DB" "$@"
+}
+
 cmd_shell() {
     prepare
-    (cd "$ODOO_SRC" && "$PY" -m odoo shell --addons-path="$(addons_path)" "${DB_ARGS[@]}" -d "${1:-$DEMO_DB}")
+    odoo shell -d "${1:-$DEMO_DB}"
 }
 
 cmd_odoo_src() {
@@ -335,8 +385,11 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     lint) shift; prepare; cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
+    upgrade-check) shift; cmd_upgrade_check "$@" ;;
+    load-test) shift; cmd_client load_test.py "$@" ;;
+    websocket-check) shift; cmd_client websocket_check.py "$@" ;;
     pot) shift; cmd_pot ;;
     shell) shift; cmd_shell "$@" ;;
     odoo-src) shift; cmd_odoo_src ;;
-    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|shell|odoo-src" ;;
+    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|upgrade-check|load-test|websocket-check|shell|odoo-src" ;;
 esac
