@@ -1,7 +1,7 @@
 {
     "name": "Customer Retention",
     "summary": "Keep key customers: data card with ABC class and lifecycle stage, care plans, early warnings",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Sales/Sales",
     "author": "customer_retention team",
     "website": "https://github.com/customer-retention/customer_retention",
