@@ -6,8 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
 
 MANAGER_GROUP = "customer_retention.group_retention_manager"
-# One pending or open borrowing per borrower and profile, held by PostgreSQL: a request occupies the time from
-# when it was asked on (until decided), an approved borrowing its period; two of them may not overlap. A new
+# One pending or open borrowing per borrower and profile, held by PostgreSQL: a request holds the time from the
+# moment it was made (until decided), an approved borrowing its period; two of them may not overlap. A new
 # request thus clashes with a pending one and with an approved one that has not ended, exactly what the Python
 # check in ``create`` searches. Rejected, revoked and expired ones hold nothing.
 OPEN_CONSTRAINT = "one_open"

@@ -1,3 +1,4 @@
+import importlib.util
 import threading
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, file_path, mute_logger
 from odoo.tools.translate import code_translations
 
 from odoo.addons.base.tests.common import BaseCommon
@@ -116,6 +117,23 @@ class TestDatabaseRules(RetentionCommon):
                 with self.assertNoLogs(RULES_LOGGER, "WARNING"):
                     Model.init()
                 self.assertIn(RULES[model], self._constraints())
+
+    def test_migration_dates_earlier_requests(self):
+        """Upgrading to 18.0.1.0.1 gives the requests made before it their creation as the moment they were made
+        (before the models load: the constraint counts from it)."""
+        borrowing = self._one_of_each()["retention.borrowing"]
+        self.env.flush_all()
+        self.env.execute_query(SQL("UPDATE retention_borrowing SET date_requested = NULL WHERE id = %s", borrowing.id))
+        path = file_path("customer_retention/migrations/18.0.1.0.1/pre-migration.py")
+        spec = importlib.util.spec_from_file_location("customer_retention_pre_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, None)  # a new install: nothing to do
+        borrowing.invalidate_recordset()
+        self.assertFalse(borrowing.date_requested)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        borrowing.invalidate_recordset()
+        self.assertEqual(borrowing.date_requested, borrowing.create_date)
 
     def test_duplicates_in_one_call(self):
         """The Python checks search the database before the insert; two records of one call are refused by the
