@@ -54,7 +54,7 @@ def ensure_extension(cr, name):
             "PostgreSQL extension %s could not be created (%s): ask a superuser to run CREATE EXTENSION %s in this "
             "database, then upgrade the module; until then its rules are checked in Python only.",
             name,
-            exc.pgerror and exc.pgerror.strip(),
+            exc.diag.message_primary,
             name,
         )
         return False
@@ -97,11 +97,11 @@ def ensure_constraint(model, name, definition):
             )
     except Error as exc:
         _logger.warning(
-            "Constraint %s not added to %s: %s %s Correct or cancel these %s rows, then upgrade the module again; "
+            "Constraint %s not added to %s (%s): %s Correct or cancel these %s rows, then upgrade the module again; "
             "until then the rule is checked in Python only.",
             constraint,
             table,
-            exc.pgerror and exc.pgerror.strip(),
+            exc.diag.message_primary,
             exc.diag.message_detail or "",
             model._description,
         )
