@@ -4,6 +4,7 @@
 from . import (
     account_move,
     card_completeness,
+    database_rules,
     dates,
     ir_attachment,
     mail_activity,

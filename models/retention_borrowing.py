@@ -3,7 +3,18 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
+
 MANAGER_GROUP = "customer_retention.group_retention_manager"
+# One pending or open borrowing per borrower and profile, held by PostgreSQL: a request holds the time from the
+# moment it was made (until decided), an approved borrowing its period; two of them may not overlap. A new
+# request thus clashes with a pending one and with an approved one that has not ended, exactly what the Python
+# check in ``create`` searches. Rejected, revoked and expired ones hold nothing.
+OPEN_CONSTRAINT = "one_open"
+OPEN_DEFINITION = (
+    "EXCLUDE USING gist (profile_id WITH =, user_id WITH =, tsrange(COALESCE(date_start, date_requested), date_end)"
+    " WITH &&) WHERE (state IN ('requested', 'approved'))"
+)
 
 
 class RetentionBorrowing(models.Model):
@@ -19,7 +30,7 @@ class RetentionBorrowing(models.Model):
     _description = "Profile Borrowing"
     _inherit = ["retention.input.mixin", "retention.server.fields.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
-    _server_fields = ("state", "date_start", "date_end", "decided_by_id", "profile_id")
+    _server_fields = ("state", "date_requested", "date_start", "date_end", "decided_by_id", "profile_id")
     _fixed_fields = ("partner_id", "user_id", "reason", "duration_days")
 
     partner_id = fields.Many2one(
@@ -54,6 +65,7 @@ class RetentionBorrowing(models.Model):
         index=True,
         copy=False,
     )
+    date_requested = fields.Datetime(string="Requested On", readonly=True, copy=False)
     date_start = fields.Datetime(string="From", readonly=True, copy=False)
     date_end = fields.Datetime(string="Until", readonly=True, index=True, copy=False)
     decided_by_id = fields.Many2one("res.users", readonly=True, copy=False)
@@ -64,6 +76,14 @@ class RetentionBorrowing(models.Model):
         help="Approved, started and not past its end: the borrower can read the profile.",
     )
     supervisor_id = fields.Many2one("res.users", compute="_compute_supervisor_id")
+
+    _sql_constraints = [
+        ("duration_positive", "CHECK (duration_days >= 1)", "A borrowing lasts at least one day."),
+    ]
+
+    def init(self):
+        if ensure_extension(self.env.cr, "btree_gist"):
+            ensure_constraint(self, OPEN_CONSTRAINT, OPEN_DEFINITION)
 
     @api.depends("state", "date_start", "date_end")
     def _compute_is_current(self):
@@ -100,6 +120,7 @@ class RetentionBorrowing(models.Model):
         vals_list = [dict(vals) for vals in vals_list]
         companies = [vals.pop("company_id", None) for vals in vals_list]
         vals_list = self._server_create_vals(vals_list)
+        now = fields.Datetime.now()
         for vals, company_id in zip(vals_list, companies, strict=True):
             if not self.env.su:
                 vals["user_id"] = self.env.uid
@@ -121,32 +142,39 @@ class RetentionBorrowing(models.Model):
                     )
                 )
             max_days = profile.company_id.retention_borrow_max_days
-            days = vals.get("duration_days") or max_days
-            if not 1 <= days <= max_days:
+            days = vals.get("duration_days", max_days)
+            if not days or days < 1:  # 0, emptied or negative: never the company's maximum in its place
+                raise UserError(
+                    self.env._("A borrowing lasts at least one day: ask for 1 to %(max)s days.", max=max_days)
+                )
+            if days > max_days:
                 raise UserError(self.env._("A borrowing lasts from 1 to %(max)s days.", max=max_days))
             if not (vals.get("reason") or "").strip():
                 raise UserError(self.env._("Say why you need the profile."))
             # what was checked is what is stored: no default from the context fills it in afterwards
-            vals.update(duration_days=days, reason=vals["reason"])
+            vals.update(duration_days=days, reason=vals["reason"], date_requested=now)
+            # the rule of OPEN_DEFINITION, which PostgreSQL holds against concurrent requests (approved
+            # borrowings start when approved: not ended is open)
             pending = self.sudo().search_count(
                 [
                     ("profile_id", "=", profile.id),
                     ("user_id", "=", borrower.id),
                     "|",
                     ("state", "=", "requested"),
-                    ("is_current", "=", True),
+                    "&",
+                    ("state", "=", "approved"),
+                    ("date_end", ">", now),
                 ],
                 limit=1,
             )
             if pending:
-                raise UserError(
-                    self.env._(
-                        "%(user)s already has a pending or open borrowing of %(customer)s.",
-                        user=borrower.name,
-                        customer=partner.name,
-                    )
-                )
-        borrowings = super().create(vals_list)
+                raise self._open_borrowing_error(borrower, partner)
+        borrowings = refuse_conflicts(
+            self.env.cr,
+            super().create,
+            vals_list,
+            {f"{self._table}_{OPEN_CONSTRAINT}": self._open_borrowing_refusal},
+        )
         for borrowing in borrowings.sudo():
             borrowing._log("request", borrowing.reason)
             supervisor = borrowing.supervisor_id or self.env["res.users"]
@@ -162,6 +190,22 @@ class RetentionBorrowing(models.Model):
     def write(self, vals):
         self._server_check_write(vals)
         return super().write(vals)
+
+    def _open_borrowing_error(self, borrower, partner):
+        return UserError(
+            self.env._(
+                "%(user)s already has a pending or open borrowing of %(customer)s.",
+                user=borrower.name,
+                customer=partner.name,
+            )
+        )
+
+    def _open_borrowing_refusal(self, vals_list):
+        """The same error when PostgreSQL refuses the request (another one committed a moment before)."""
+        vals = vals_list[0]
+        return self._open_borrowing_error(
+            self.env["res.users"].browse(vals["user_id"]), self.env["res.partner"].browse(vals["partner_id"])
+        )
 
     def action_request_sent(self):
         """The dialog's button: the request is saved (created) by then; say who decides, and show it on the

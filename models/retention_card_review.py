@@ -3,6 +3,12 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .database_rules import ensure_constraint, refuse_conflicts
+
+# one review per salesperson, week and company, held by PostgreSQL (the Python check is _check_one_per_week)
+ONE_PER_WEEK_CONSTRAINT = "one_per_week"
+ONE_PER_WEEK_DEFINITION = "UNIQUE (salesperson_id, week, company_id)"
+
 
 def week_start(day):
     """Monday of the week of ``day``: reviews are kept per week (002: 每周至少检查每位业务员的客户资料卡一次)."""
@@ -50,6 +56,9 @@ class RetentionCardReview(models.Model):
     )
     customer_count = fields.Integer(string="Customers", compute="_compute_customer_count", store=True)
     comment = fields.Text(tracking=True)
+
+    def init(self):
+        ensure_constraint(self, ONE_PER_WEEK_CONSTRAINT, ONE_PER_WEEK_DEFINITION)
 
     @api.depends("partner_ids")
     def _compute_customer_count(self):
@@ -112,14 +121,7 @@ class RetentionCardReview(models.Model):
                 limit=1,
             )
             if duplicate:
-                raise ValidationError(
-                    self.env._(
-                        "The cards of %(salesperson)s have already been reviewed in the week of %(week)s: open that "
-                        "review.",
-                        salesperson=review.salesperson_id.name,
-                        week=fields.Date.to_string(review.week),
-                    )
-                )
+                raise self._duplicate_error(review.salesperson_id, review.week)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -138,7 +140,12 @@ class RetentionCardReview(models.Model):
                     )
             if vals.get("week"):
                 vals["week"] = week_start(fields.Date.to_date(vals["week"]))
-        reviews = super().create(vals_list)
+        reviews = refuse_conflicts(
+            self.env.cr,
+            super().create,
+            vals_list,
+            {f"{self._table}_{ONE_PER_WEEK_CONSTRAINT}": self._duplicate_refusal},
+        )
         for review in reviews:
             review.message_subscribe(partner_ids=review.salesperson_id.partner_id.ids)
             review.message_post(
@@ -152,6 +159,21 @@ class RetentionCardReview(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
         return reviews
+
+    def _duplicate_error(self, salesperson, week):
+        return ValidationError(
+            self.env._(
+                "The cards of %(salesperson)s have already been reviewed in the week of %(week)s: open that review.",
+                salesperson=salesperson.name,
+                week=fields.Date.to_string(week),
+            )
+        )
+
+    def _duplicate_refusal(self, vals_list):
+        """The same error when PostgreSQL refuses the review (another one committed a moment before)."""
+        vals = vals_list[0]
+        week = fields.Date.to_date(vals.get("week")) or week_start(fields.Date.context_today(self))
+        return self._duplicate_error(self.env["res.users"].browse(vals["salesperson_id"]), week)
 
     def write(self, vals):
         if not self.env.su and self.env.user in self.salesperson_id:

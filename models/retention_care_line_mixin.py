@@ -15,6 +15,9 @@ class RetentionCarePlanLineMixin(models.AbstractModel):
 
     # fields of a line that may change once its plan is approved
     _progress_fields = ()
+    # the date of a line that falls in its plan's period, if it has one (the plan keeps it there when its
+    # period moves)
+    _plan_date_field = None
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -2,6 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
 from .retention_server_fields_mixin import refuse_server_values
 
 MANAGER_GROUP = "customer_retention.group_retention_manager"
@@ -18,6 +19,15 @@ EDITABLE_STATES = ("draft", "rejected")
 SCORE_FIELDS = ("score_strategy", "score_execution", "score_awareness", "score_satisfaction", "score_loyalty")
 EVALUATION_FIELDS = (*SCORE_FIELDS, "evaluation_comment")
 SCORES = [("1", "1 - Poor"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 - Excellent")]
+# No two plans of a customer in a company for overlapping periods (both days included), held by PostgreSQL as
+# the Python check in _check_period searches it: rejected and cancelled plans hold no period, and a period that
+# ends before it starts is refused by that check (daterange would fail on it).
+OVERLAP_CONSTRAINT = "no_overlap"
+OVERLAP_DEFINITION = (
+    "EXCLUDE USING gist (partner_id WITH =, company_id WITH =, daterange(date_start, date_end, '[]') WITH &&)"
+    " WHERE (state NOT IN ('rejected', 'cancelled') AND date_start <= date_end)"
+)
+OVERLAP_FIELDS = {"partner_id", "company_id", "state", "date_start", "date_end"}
 
 
 class RetentionCarePlan(models.Model):
@@ -111,6 +121,10 @@ class RetentionCarePlan(models.Model):
     target_amount = fields.Monetary(string="Expected Amount", compute="_compute_target_totals")
     target_actual = fields.Monetary(string="Ordered Amount", compute="_compute_target_totals")
 
+    def init(self):
+        if ensure_extension(self.env.cr, "btree_gist"):
+            ensure_constraint(self, OVERLAP_CONSTRAINT, OVERLAP_DEFINITION)
+
     @api.depends("partner_id.user_id", "user_id")
     def _compute_supervisor_id(self):
         for plan in self:
@@ -165,14 +179,34 @@ class RetentionCarePlan(models.Model):
                 limit=1,
             )
             if overlapping:
-                raise ValidationError(
-                    self.env._(
-                        "%(customer)s already has a care plan for a period overlapping %(start)s – %(end)s.",
-                        customer=plan.partner_id.name,
-                        start=plan.date_start,
-                        end=plan.date_end,
-                    )
-                )
+                raise self._overlap_error(plan.partner_id, plan.date_start, plan.date_end)
+
+    @api.constrains("date_start", "date_end")
+    def _check_period_holds_lines(self):
+        """A period moved or shortened keeps every dated line (an action, a target's signing date) inside it."""
+        dated = [
+            (fname, field, self.env[field.comodel_name]._plan_date_field)
+            for fname, field in self._fields.items()
+            if field.type == "one2many" and getattr(self.env[field.comodel_name], "_plan_date_field", None)
+        ]
+        for plan in self:
+            if plan.date_end < plan.date_start:
+                continue  # _check_period says so
+            for fname, field, date_fname in dated:
+                for line in plan[fname]:
+                    day = line[date_fname]
+                    if day and not plan.date_start <= day <= plan.date_end:
+                        raise ValidationError(
+                            self.env._(
+                                "%(line)s (%(section)s, %(date)s) would fall outside the period %(start)s – %(end)s: "
+                                "change its date first, or keep it in the period.",
+                                line=line.display_name,
+                                section=field._description_string(self.env),
+                                date=day,
+                                start=plan.date_start,
+                                end=plan.date_end,
+                            )
+                        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -185,7 +219,12 @@ class RetentionCarePlan(models.Model):
         for vals in vals_list:
             if vals.get("name", new) == new:
                 vals["name"] = self.env["ir.sequence"].sudo().next_by_code("retention.care.plan") or new
-        plans = super().create(vals_list)
+        plans = refuse_conflicts(
+            self.env.cr,
+            super().create,
+            vals_list,
+            {f"{self._table}_{OVERLAP_CONSTRAINT}": self._overlap_refusal},
+        )
         plans._check_people()
         return plans
 
@@ -201,10 +240,39 @@ class RetentionCarePlan(models.Model):
             self._check_editable(set(vals))
             if set(vals) & set(EVALUATION_FIELDS):
                 vals = {**vals, "evaluated_by_id": self.env.uid}
-        res = super().write(vals)
+        if OVERLAP_FIELDS & set(vals):
+            res = refuse_conflicts(
+                self.env.cr,
+                lambda plans: super(RetentionCarePlan, plans).write(vals),  # noqa: UP008 (on plans, not self)
+                self,
+                {f"{self._table}_{OVERLAP_CONSTRAINT}": lambda plans: plans._overlap_refusal([vals])},
+            )
+        else:
+            res = super().write(vals)
         if {"partner_id", "user_id"} & set(vals):
             self._check_people()
         return res
+
+    def _overlap_error(self, partner, date_start, date_end):
+        return ValidationError(
+            self.env._(
+                "%(customer)s already has a care plan for a period overlapping %(start)s – %(end)s.",
+                customer=partner.name,
+                start=date_start,
+                end=date_end,
+            )
+        )
+
+    def _overlap_refusal(self, vals_list):
+        """The same error when PostgreSQL refuses the period (another plan committed a moment before): for the
+        values created, or those written on the plan ``self``."""
+        vals = vals_list[0]
+        partner = self.env["res.partner"].browse(vals["partner_id"]) if "partner_id" in vals else self.partner_id
+        return self._overlap_error(
+            partner,
+            fields.Date.to_date(vals["date_start"]) if "date_start" in vals else self.date_start,
+            fields.Date.to_date(vals["date_end"]) if "date_end" in vals else self.date_end,
+        )
 
     def _check_people(self):
         """A user writes plans for the customers they keep (account manager, supervisor of the team, manager),

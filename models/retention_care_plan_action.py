@@ -11,6 +11,7 @@ class RetentionCarePlanAction(models.Model):
     _inherit = ["retention.care.plan.line.mixin"]
     _order = "plan_id, date, id"
     _progress_fields = ("state",)
+    _plan_date_field = "date"
 
     name = fields.Char(string="Action", required=True)
     date = fields.Date(required=True)

@@ -9,6 +9,7 @@ class RetentionCarePlanTarget(models.Model):
     _description = "Care Plan Sales Target"
     _inherit = ["retention.care.plan.line.mixin"]
     _order = "plan_id, expected_date, id"
+    _plan_date_field = "expected_date"
 
     product_id = fields.Many2one("product.product", help="Orders of this product count as done.")
     name = fields.Char(string="Main Product or Service", required=True)

@@ -7,6 +7,7 @@ from . import (
     test_borrowing,
     test_care_plan,
     test_click_everywhere,
+    test_database_rules,
     test_demo,
     test_forged_writes,
     test_input,

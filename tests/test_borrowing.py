@@ -33,6 +33,9 @@ class TestBorrowing(ProfileCommon):
     def test_bad_requests(self):
         with self.assertRaisesRegex(UserError, "from 1 to 7 days"):
             self._borrow(self.salesman_b, days=8)
+        for days in (0, -2, False):  # never the company's maximum in place of what was asked
+            with self.subTest(days=days), self.assertRaisesRegex(UserError, "at least one day: ask for 1 to 7 days"):
+                self._borrow(self.salesman_b, days=days)
         with self.assertRaisesRegex(UserError, "Say why"):
             self._borrow(self.salesman_b, reason="   ")
         with self.assertRaisesRegex(UserError, "already reads"):
@@ -43,6 +46,28 @@ class TestBorrowing(ProfileCommon):
             self._borrow(self.salesman_b, partner=self._customer("No profile", user=self.salesman_a))
         self.env.company.retention_borrow_max_days = 14
         self.assertEqual(self._borrow(self.salesman_b, days=14).duration_days, 14)
+
+    def test_pending_or_open_until_the_second_it_ends(self):
+        """A second request waits for the first to end: refused while it is pending or open, accepted the second
+        it ends (no job needed), once rejected or given back. The database holds the same rule at each insert."""
+        with freeze_time("2026-12-01 09:00:00"):
+            borrowing = self._borrow(self.salesman_b, days=2)
+            self.assertEqual(borrowing.date_requested, datetime(2026, 12, 1, 9, 0))
+            with self.assertRaisesRegex(UserError, "pending or open"):
+                self._borrow(self.salesman_b)
+            borrowing.with_user(self.supervisor_a).action_approve()
+        with freeze_time("2026-12-03 08:59:59"), self.assertRaisesRegex(UserError, "pending or open"):
+            self._borrow(self.salesman_b)
+        with freeze_time("2026-12-03 09:00:00"):
+            self.assertEqual(borrowing.state, "approved")
+            again = self._borrow(self.salesman_b)
+            again.with_user(self.supervisor_a).action_reject()
+            self._borrow(self.salesman_b)
+        # ended a month ago, never expired by the job; given back early
+        self.assertEqual(self.ended.state, "approved")
+        self.assertEqual(self._borrow(self.borrower_after).state, "requested")
+        self.current.with_user(self.borrower_during).action_revoke()
+        self.assertEqual(self._borrow(self.borrower_during).state, "requested")
 
     @mute_logger("odoo.addons.base.models.ir_rule")
     def test_only_the_customers_supervisor_decides(self):

@@ -220,6 +220,72 @@ class TestCarePlan(CareCommon):
         # the next period is fine
         self._plan(date_start="2027-01-01", date_end="2027-06-30", target_ids=[], action_ids=[])
 
+    def test_cancelled_or_rejected_plans_hold_no_period(self):
+        plan = self._plan()
+        plan.action_cancel()
+        again = self._plan()  # the cancelled plan's period is free
+        # reopening the cancelled plan would overlap: refused with the same message (the database refuses the
+        # write too)
+        with self.assertRaisesRegex(ValidationError, "Key Account Co already has a care plan for a period overlapping"):
+            plan.action_draft()
+        self.assertEqual(plan.state, "cancelled")
+        again.action_submit()
+        again.with_user(self.supervisor_a).action_reject("Too vague")
+        plan.action_draft()
+        with self.assertRaisesRegex(ValidationError, "overlapping 2026-07-01 – 2026-12-31"):
+            again.action_draft()
+        # both days count: next to each other is fine, one day in common is not
+        self._plan(date_start="2027-01-01", date_end="2027-01-31", target_ids=[], action_ids=[])
+        with self.assertRaisesRegex(ValidationError, "overlapping 2027-01-31 – 2027-02-28"):
+            self._plan(date_start="2027-01-31", date_end="2027-02-28", target_ids=[], action_ids=[])
+        # another customer, or the same in another company, has periods of its own
+        self._plan(partner_id=self._customer("Second Account", user=self.salesman_a).id, target_ids=[], action_ids=[])
+        other_company = self.env["res.company"].create({"name": "Sister Company"})
+        self.Plan.create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": other_company.id,
+                "date_start": "2026-07-01",
+                "date_end": "2026-12-31",
+            }
+        )
+
+    def test_period_keeps_its_lines(self):
+        plan = self._plan()  # actions on 15 July and 20 August, a signing expected on 30 September
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"Visit the chairman \(Action Plan, 2026-07-15\) would fall outside the period 2026-08-01 – 2026-12-31",
+        ):
+            plan.write({"date_start": "2026-08-01"})
+        with self.assertRaisesRegex(
+            ValidationError, r"Annual maintenance \(Sales Targets, 2026-09-30\) would fall outside the period"
+        ):
+            plan.write({"date_end": "2026-09-15"})
+        self.assertEqual((plan.date_start, plan.date_end), (date(2026, 7, 1), date(2026, 12, 31)))
+        # around its lines, or moved with them, the period changes
+        plan.write({"date_start": "2026-07-10", "date_end": "2026-10-31"})
+        chairman = plan.action_ids.filtered(lambda line: line.name == "Visit the chairman")
+        plan.write({"date_start": "2026-08-01", "action_ids": [Command.update(chairman.id, {"date": "2026-08-05"})]})
+        self.assertEqual((plan.date_start, chairman.date), (date(2026, 8, 1), date(2026, 8, 5)))
+
+    def test_merge_keeps_plans_apart(self):
+        """Merging customers whose plans overlap is refused (Odoo's merge would delete the plans the database
+        refuses to move)."""
+        self._plan()
+        other = self._customer("Key Account Shanghai", user=self.salesman_a)
+        other_plan = self._plan(partner_id=other.id, target_ids=[], action_ids=[])
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_user(self.manager)
+            .create({"partner_ids": [Command.set((other | self.customer).ids)], "dst_partner_id": self.customer.id})
+        )
+        with self.assertRaisesRegex(UserError, "the care plans CP/.* would cover overlapping periods"):
+            wizard.action_merge()
+        self.assertEqual(other_plan.partner_id, other)
+        other_plan.action_cancel()
+        wizard.action_merge()
+        self.assertEqual(other_plan.partner_id, self.customer)
+
     def test_targets_against_real_orders(self):
         plan = self._plan()
         other = self.env["product.product"].create({"name": "Spare parts", "type": "consu", "list_price": 10})

@@ -67,6 +67,33 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                     companies=", ".join(both.mapped("name")),
                 )
             )
+        # the care plans of the merged customers become one customer's: PostgreSQL refuses two of them for
+        # overlapping periods, and Odoo's merge deletes the rows it cannot move
+        plans = (
+            env["retention.care.plan"]
+            .sudo()
+            .search(
+                [("partner_id", "in", (src_partners | dst_partner).ids), ("state", "not in", ("rejected", "cancelled"))]
+            )
+        )
+        clashing = plans.filtered(
+            lambda plan: any(
+                other.partner_id != plan.partner_id
+                and other.company_id == plan.company_id
+                and other.date_start <= plan.date_end
+                and other.date_end >= plan.date_start
+                for other in plans
+            )
+        )
+        if clashing:
+            raise UserError(
+                env._(
+                    "Merged into %(customer)s, the care plans %(plans)s would cover overlapping periods: cancel one "
+                    "or change its period first.",
+                    customer=dst_partner.display_name,
+                    plans=", ".join(clashing.mapped("name")),
+                )
+            )
 
     def _update_values(self, src_partners, dst_partner):
         # the card is the recompute's and the overrides are history: the merge copies neither

@@ -1,0 +1,401 @@
+import importlib.util
+import threading
+from contextlib import contextmanager
+from types import SimpleNamespace
+from unittest.mock import patch
+
+from psycopg2 import IntegrityError, OperationalError, errors
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError, ValidationError
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.service.model import retrying
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL, file_path, mute_logger
+from odoo.tools.translate import code_translations
+
+from odoo.addons.base.tests.common import BaseCommon
+
+from .common import MANAGER, SALESMAN, SUPERVISOR, RetentionCommon
+
+RULES = {
+    "retention.borrowing": "retention_borrowing_one_open",
+    "retention.care.plan": "retention_care_plan_no_overlap",
+    "retention.card.review": "retention_card_review_one_per_week",
+}
+RULES_LOGGER = "odoo.addons.customer_retention.models.database_rules"
+BORROWING_TAKEN = "%(user)s already has a pending or open borrowing of %(customer)s."
+PLAN_OVERLAP = "%(customer)s already has a care plan for a period overlapping %(start)s – %(end)s."
+REVIEW_TAKEN = "The cards of %(salesperson)s have already been reviewed in the week of %(week)s: open that review."
+
+
+@tagged("post_install", "-at_install")
+class TestDatabaseRules(RetentionCommon):
+    """One open borrowing per borrower and profile, no overlapping care plans, one weekly review per salesperson:
+    PostgreSQL holds them, as constraints added by the models' ``init()``."""
+
+    # --- the constraints ----------------------------------------------------------------------------
+    def _constraints(self):
+        rows = self.env.execute_query(
+            SQL("SELECT conname FROM pg_constraint WHERE conname IN %s", tuple(RULES.values()))
+        )
+        return {name for (name,) in rows}
+
+    def _one_of_each(self):
+        """A pending borrowing, a draft plan and a review, made as users make them."""
+        customer = self._customer("Rules Trading Co", user=self.salesman_a)
+        self.env["retention.profile"].create({"partner_id": customer.id, "taboos": "Clocks"})
+        return {
+            "retention.borrowing": self.env["retention.borrowing"]
+            .with_user(self.salesman_b)
+            .create({"partner_id": customer.id, "reason": "Visit", "duration_days": 2}),
+            "retention.care.plan": self.env["retention.care.plan"]
+            .with_user(self.salesman_a)
+            .create({"partner_id": customer.id, "date_start": "2027-01-01", "date_end": "2027-06-30"}),
+            "retention.card.review": self.env["retention.card.review"]
+            .with_user(self.supervisor_a)
+            .create({"salesperson_id": self.salesman_a.id}),
+        }
+
+    def _copy_row(self, record):
+        """The same row again, inserted behind the ORM's back."""
+        columns = SQL(", ").join(
+            SQL.identifier(column)
+            for (column,) in self.env.execute_query(
+                SQL(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'",
+                    record._table,
+                )
+            )
+        )
+        table = SQL.identifier(record._table)
+        self.env.flush_all()
+        return self.env.execute_query(
+            SQL(
+                "INSERT INTO %s (%s) SELECT %s FROM %s WHERE id = %s RETURNING id",
+                table,
+                columns,
+                columns,
+                table,
+                record.id,
+            )
+        )[0][0]
+
+    def test_rules_are_database_objects(self):
+        self.assertEqual(self._constraints(), set(RULES.values()))
+        self.assertTrue(self.env.execute_query(SQL("SELECT 1 FROM pg_extension WHERE extname = 'btree_gist'")))
+        # a row inserted behind the ORM's back is refused too
+        for model, record in self._one_of_each().items():
+            with (
+                self.subTest(model=model),
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(errors.IntegrityError) as caught,
+                self.env.cr.savepoint(),
+            ):
+                self._copy_row(record)
+            self.assertEqual(caught.exception.diag.constraint_name, RULES[model])
+
+    def test_upgrade_over_rows_that_break_a_rule(self):
+        """A database that only had the Python checks may hold duplicates: the upgrade goes on without the
+        constraint and says so; once the rows are set right, the next upgrade adds it."""
+        for model, record in self._one_of_each().items():
+            with self.subTest(model=model):
+                Model = self.env[model]
+                self.env.execute_query(
+                    SQL(
+                        "ALTER TABLE %s DROP CONSTRAINT %s",
+                        SQL.identifier(Model._table),
+                        SQL.identifier(RULES[model]),
+                    )
+                )
+                duplicate = self._copy_row(record)
+                with self.assertLogs(RULES_LOGGER, "WARNING") as logs:
+                    Model.init()
+                self.assertIn(f"Constraint {RULES[model]} not added to {Model._table}", logs.output[0])
+                self.assertNotIn(RULES[model], self._constraints())
+                self.env.execute_query(SQL("DELETE FROM %s WHERE id = %s", SQL.identifier(Model._table), duplicate))
+                with self.assertNoLogs(RULES_LOGGER, "WARNING"):
+                    Model.init()
+                self.assertIn(RULES[model], self._constraints())
+
+    def test_migration_dates_earlier_requests(self):
+        """Upgrading to 18.0.1.0.1 gives the requests made before it their creation as the moment they were made
+        (before the models load: the constraint counts from it)."""
+        borrowing = self._one_of_each()["retention.borrowing"]
+        self.env.flush_all()
+        self.env.execute_query(SQL("UPDATE retention_borrowing SET date_requested = NULL WHERE id = %s", borrowing.id))
+        path = file_path("customer_retention/migrations/18.0.1.0.1/pre-migration.py")
+        spec = importlib.util.spec_from_file_location("customer_retention_pre_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, None)  # a new install: nothing to do
+        borrowing.invalidate_recordset()
+        self.assertFalse(borrowing.date_requested)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        borrowing.invalidate_recordset()
+        self.assertEqual(borrowing.date_requested, borrowing.create_date)
+
+    def test_duplicates_in_one_call(self):
+        """The Python checks search the database before the insert; two records of one call are refused by the
+        database, with the same message."""
+        customer = self._customer("Batch Trading Co", user=self.salesman_a)
+        self.env["retention.profile"].create({"partner_id": customer.id})
+        request = {"partner_id": customer.id, "reason": "Visit", "duration_days": 2}
+        with self.assertRaisesRegex(UserError, "already has a pending or open borrowing of Batch Trading Co"):
+            self.env["retention.borrowing"].with_user(self.salesman_b).create([request, request])
+        reviews = self.env["retention.card.review"].with_user(self.supervisor_a)
+        with self.assertRaisesRegex(ValidationError, "have already been reviewed"):
+            reviews.create([{"salesperson_id": self.salesman_a2.id}, {"salesperson_id": self.salesman_a.id}] * 2)
+        plans = self.env["retention.care.plan"].with_user(self.salesman_a)
+        with self.assertRaisesRegex(ValidationError, "overlapping 2027-06-01 – 2027-12-31"):
+            plans.create(
+                [
+                    {"partner_id": customer.id, "date_start": "2027-01-01", "date_end": "2027-03-31"},
+                    {"partner_id": customer.id, "date_start": "2027-04-01", "date_end": "2027-06-30"},
+                    {"partner_id": customer.id, "date_start": "2027-06-01", "date_end": "2027-12-31"},
+                ]
+            )
+        self.assertFalse(self.env["retention.borrowing"].search([("partner_id", "=", customer.id)]))
+        self.assertFalse(self.env["retention.care.plan"].search([("partner_id", "=", customer.id)]))
+        self.assertFalse(self.env["retention.card.review"].search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestRaces(BaseCommon):
+    """Two transactions at the same moment, each past the Python check and neither seeing the other's row: the
+    database lets one commit and refuses the other with the check's message. They run on two cursors of their
+    own, on users and a customer committed for them (this class's transaction holds nothing they need) and
+    removed afterwards."""
+
+    @contextmanager
+    def _committed(self):
+        """An environment on a cursor of its own, committed when the block ends."""
+        with self.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '30s'")
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def _committed_rows(self):
+        """{table: rows} of the committed database."""
+        with self._committed() as env:
+            tables = [
+                name
+                for (name,) in env.execute_query(SQL("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            ]
+            counts = SQL(" UNION ALL ").join(
+                SQL("SELECT %s, COUNT(*) FROM %s", table, SQL.identifier(table)) for table in tables
+            )
+            return dict(env.execute_query(counts))
+
+    @contextmanager
+    def _world(self):
+        """A team (supervisor, salesperson, borrower), a manager, a customer of the salesperson with a profile,
+        and Chinese, committed: the two transactions of a race do not see this test's own. Everything is removed
+        afterwards, and the database is checked to hold what it held before."""
+        before = self._committed_rows()
+        with self._committed() as setup:
+            # no invitation e-mails, no creation messages: less to remove
+            env = setup(context={"no_reset_password": True, "mail_create_nolog": True, "tracking_disable": True})
+            bus = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM bus_bus"))[0][0]
+            chinese = env["res.lang"].with_context(active_test=False).search([("code", "=", "zh_CN")])
+            chinese_was_active, chinese = chinese.active, chinese.id
+            env["res.lang"]._activate_lang("zh_CN")
+            users = {
+                role: new_test_user(env, f"ret_race_{role}", groups=groups, name=f"Race {role.title()}")
+                for role, groups in (
+                    ("supervisor", SUPERVISOR),
+                    ("salesman", SALESMAN),
+                    ("borrower", SALESMAN),
+                    ("manager", MANAGER),
+                )
+            }
+            team = env["crm.team"].create(
+                {
+                    "name": "Race Team",
+                    "user_id": users["supervisor"].id,
+                    "member_ids": [Command.set((users["salesman"] | users["borrower"]).ids)],
+                }
+            )
+            customer = env["res.partner"].create(
+                {"name": "Race Trading Co", "is_company": True, "user_id": users["salesman"].id}
+            )
+            env["retention.profile"].create({"partner_id": customer.id, "taboos": "Never a clock"})
+            world = SimpleNamespace(
+                **{role: (user.id, user.name) for role, user in users.items()},
+                customer=(customer.id, customer.name),
+            )
+            ids = SimpleNamespace(users=[user.id for user in users.values()], team=team.id, customer=customer.id)
+        try:
+            yield world
+        finally:
+            with self._committed() as env:
+                env.execute_query(SQL("DELETE FROM retention_access_log WHERE partner_id = %s", ids.customer))
+                env["retention.borrowing"].search([("partner_id", "=", ids.customer)]).unlink()
+                env["retention.care.plan"].search([("partner_id", "=", ids.customer)]).unlink()
+                env["retention.card.review"].search([("salesperson_id", "in", ids.users)]).unlink()
+                profiles = env["retention.profile"].with_context(active_test=False)
+                profiles.search([("partner_id", "=", ids.customer)]).unlink()
+                env["crm.team"].browse(ids.team).unlink()
+                env["res.partner"].browse(ids.customer).unlink()
+                users = env["res.users"].browse(ids.users)
+                partners = users.partner_id
+                users.unlink()
+                partners.unlink()
+                if not chinese_was_active:
+                    env["res.lang"].browse(chinese).active = False
+            with self._committed() as env:  # the notifications of the races and of the removal above
+                env.execute_query(SQL("DELETE FROM bus_bus WHERE id > %s", bus))
+        after = self._committed_rows()
+        self.assertEqual(
+            {table: (count, after.get(table)) for table, count in before.items() if after.get(table) != count},
+            {},
+            "the race left rows behind",
+        )
+
+    def _race(self, uids, attempt):
+        """Two transactions, as two users' RPC calls at the same moment: each takes its snapshot, waits for the
+        other, runs ``attempt(env)`` in Chinese and commits, through Odoo's ``retrying`` (a concurrency error
+        is retried, any other error rolls back). Returns what each got: ``result`` (the ids created) or
+        ``error``, and the ``failures`` that made ``retrying`` try again."""
+        barrier = threading.Barrier(len(uids), timeout=60)
+        outcomes = [SimpleNamespace(result=None, error=None, failures=[]) for uid in uids]
+
+        def call(env, outcome):
+            env.cr.execute("SET LOCAL lock_timeout = '30s'")  # a lock this test's transaction holds fails the test
+            try:
+                return attempt(env).ids
+            except OperationalError as exc:
+                outcome.failures.append(exc)
+                raise
+
+        def run(outcome, uid):
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, uid, {"lang": "zh_CN"})
+                    cr.execute("SELECT 1")  # the snapshot: taken before either transaction commits
+                    barrier.wait()
+                    outcome.result = retrying(lambda: call(env, outcome), env)
+            except Exception as exc:  # the outcome of the call, whatever it is
+                outcome.error = exc
+
+        threads = [threading.Thread(target=run, args=args) for args in zip(outcomes, uids, strict=True)]
+        # the test runner holds the registry lock while tests run: the two threads go without it, as the HTTP
+        # threads of Odoo's test mode do
+        # (PostgreSQL may stop one of two inserts waiting on each other's row as a deadlock: Odoo logs that query)
+        with patch.object(Registry, "_lock", DummyRLock()), mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+        self.assertFalse(any(thread.is_alive() for thread in threads), "a transaction is stuck")
+        return outcomes
+
+    def assertOneRefused(self, outcomes, exception, table, message):
+        """One call committed, the other got ``message`` (a function of its index) as ``exception``, and the
+        database refused it past the Python check (which saw nothing): either the constraint did, turned into that
+        message, or the two inserts of an exclusion constraint waited on each other's row, PostgreSQL stopped one
+        as a deadlock, and Odoo's retry met the Python check."""
+        refused = [index for index, outcome in enumerate(outcomes) if outcome.error]
+        self.assertEqual(len(refused), 1, outcomes)
+        loser, winner = outcomes[refused[0]], outcomes[1 - refused[0]]
+        self.assertIsInstance(loser.error, exception)
+        self.assertEqual(loser.error.args[0], message(refused[0]))
+        violation = loser.error.__cause__
+        if violation is not None:
+            self.assertIsInstance(violation, IntegrityError)
+            self.assertEqual(violation.diag.table_name, table)
+            self.assertFalse(loser.failures)
+        else:
+            self.assertEqual(len(loser.failures), 1, "refused on Odoo's retry, after the database stopped it")
+            self.assertIsInstance(loser.failures[0], errors.DeadlockDetected)
+            self.assertIn("while checking exclusion constraint on tuple (", loser.failures[0].diag.context)
+            self.assertIn(f'in relation "{table}"', loser.failures[0].diag.context)
+        self.assertFalse(winner.error)
+        return winner.result
+
+    def _chinese(self, source, **params):
+        translated = code_translations.get_python_translations("customer_retention", "zh_CN").get(source)
+        self.assertTrue(translated and translated != source, f"no Chinese for {source!r}")
+        return translated % params
+
+    def test_two_requests_at_the_same_moment(self):
+        """A double click on Request: one borrowing, one log row, one to-do for the supervisor."""
+        with self._world() as world:
+            borrower, customer = world.borrower, world.customer
+
+            def request(env):
+                return env["retention.borrowing"].create(
+                    {"partner_id": customer[0], "reason": "Banquet with the chairman", "duration_days": 3}
+                )
+
+            outcomes = self._race([borrower[0], borrower[0]], request)
+            created = self.assertOneRefused(
+                outcomes,
+                UserError,
+                "retention_borrowing",
+                lambda index: self._chinese(BORROWING_TAKEN, user=borrower[1], customer=customer[1]),
+            )
+            with self._committed() as env:
+                borrowings = env["retention.borrowing"].search([("partner_id", "=", customer[0])])
+                self.assertEqual(borrowings.ids, created)
+                self.assertEqual(borrowings.state, "requested")
+                logs = env["retention.access.log"].search([("partner_id", "=", customer[0])])
+                self.assertEqual(logs.mapped("action"), ["request"])
+                self.assertEqual(len(borrowings.activity_ids), 1)
+
+    def test_two_plans_at_the_same_moment(self):
+        """The account manager and their supervisor write a plan for the same customer at once: one plan, with
+        its own action only."""
+        with self._world() as world:
+            customer, salesman, supervisor = world.customer, world.salesman, world.supervisor
+            periods = {salesman[0]: ("2027-01-01", "2027-06-30"), supervisor[0]: ("2027-03-01", "2027-12-31")}
+
+            def write_plan(env):
+                start, end = periods[env.uid]
+                return env["retention.care.plan"].create(
+                    {
+                        "partner_id": customer[0],
+                        "user_id": salesman[0],
+                        "date_start": start,
+                        "date_end": end,
+                        "action_ids": [Command.create({"name": f"Visit by {env.user.name}", "date": start})],
+                    }
+                )
+
+            uids = [salesman[0], supervisor[0]]
+            outcomes = self._race(uids, write_plan)
+            created = self.assertOneRefused(
+                outcomes,
+                ValidationError,
+                "retention_care_plan",
+                lambda index: self._chinese(
+                    PLAN_OVERLAP, customer=customer[1], start=periods[uids[index]][0], end=periods[uids[index]][1]
+                ),
+            )
+            with self._committed() as env:
+                plans = env["retention.care.plan"].search([("partner_id", "=", customer[0])])
+                self.assertEqual(plans.ids, created)
+                winner = plans.create_uid
+                self.assertEqual(plans.action_ids.mapped("name"), [f"Visit by {winner.name}"])
+                self.assertEqual((plans.date_start.isoformat(), plans.date_end.isoformat()), periods[winner.id])
+
+    def test_two_reviews_at_the_same_moment(self):
+        """The supervisor and a manager review the same salesperson's cards at once: one review this week."""
+        with self._world() as world:
+            salesman = world.salesman
+
+            def review(env):
+                return env["retention.card.review"].create(
+                    {"salesperson_id": salesman[0], "comment": f"Reviewed by {env.user.name}"}
+                )
+
+            outcomes = self._race([world.supervisor[0], world.manager[0]], review)
+            with self._committed() as env:
+                reviews = env["retention.card.review"].search([("salesperson_id", "=", salesman[0])])
+                week = reviews.week
+            created = self.assertOneRefused(
+                outcomes,
+                ValidationError,
+                "retention_card_review",
+                lambda index: self._chinese(REVIEW_TAKEN, salesperson=salesman[1], week=week.isoformat()),
+            )
+            self.assertEqual(reviews.ids, created)
