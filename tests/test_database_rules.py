@@ -124,7 +124,7 @@ class TestDatabaseRules(RetentionCommon):
         borrowing = self._one_of_each()["retention.borrowing"]
         self.env.flush_all()
         self.env.execute_query(SQL("UPDATE retention_borrowing SET date_requested = NULL WHERE id = %s", borrowing.id))
-        path = file_path("customer_retention/migrations/18.0.1.0.1/pre-migration.py")
+        path = file_path("customer_retention/migrations/18.0.1.0.1/pre-migrate.py")
         spec = importlib.util.spec_from_file_location("customer_retention_pre_migration", path)
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
