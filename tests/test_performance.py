@@ -217,14 +217,20 @@ class TestCardIndexes(RetentionCommon):
                 partners, [(fname, "=", value)], f"res_partner__{fname}_company_{self.env.company.id}_index"
             )
         # the card dates compare as text, so the overdue contacts (the board's company-wide count, the list's
-        # filter) read the covering (account manager, next contact) index of the company; a salesperson's own
-        # may as well read the salesperson index, which the planner picks on these small tables
+        # filter) can read the covering (account manager, next contact) index of the company: the compiled
+        # condition is the index's own expression. (Which index the planner reads depends on the table's size:
+        # at 100,000 customers an index-only scan of this one, `make bench`; on these few rows, the parent's.)
         index = f"res_partner__retention_next_contact_date_company_{self.env.company.id}_index"
-        for domain in (
-            [("parent_id", "=", False), ("retention_next_contact_date", "<", date(2026, 6, 30))],
-            [("parent_id", "=", False), ("retention_next_contact_date", "=", "2026-06-30")],
-        ):
-            self._assert_uses(partners, domain, index)
+        self.env.cr.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
+        definition = self.env.cr.fetchone()[0]
+        expression = f"((retention_next_contact_date -> '{self.env.company.id}'::text) ->> 0)"
+        self.assertIn(f"(user_id, ({expression})) INCLUDE (active, partner_share, company_id", definition)
+        self.assertIn("WHERE (parent_id IS NULL)", definition)
+        for operator in ("<", "<=", "=", ">=", ">"):
+            query = partners._search([("parent_id", "=", False), ("retention_next_contact_date", operator, self.TODAY)])
+            self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+            self.assertIn(f"{expression} {operator} '2026-06-30'::text", plan)
         # a new company gets its indexes at once (usable from the next transaction: PostgreSQL does not let the
         # creating transaction use an index built over rows it updated itself)
         company = self.env["res.company"].create({"name": "Indexed Trading Co"})
