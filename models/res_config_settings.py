@@ -36,20 +36,35 @@ class ResConfigSettings(models.TransientModel):
         two of them (A cut-off below B, medium risk below high) see both new values, and both can move past each
         other in one save. Values that did not change are not written; the company's write checks the others
         (``retention.input.mixin``, then the bounds) before Odoo converts them."""
-        own = {
-            fname
-            for fname, field in self._fields.items()
-            if fname.startswith("retention_") and field.related == f"company_id.{fname}"
-        }
+        own = self._retention_own_fields()
         vals_list = [dict(vals) for vals in vals_list]
         retention_vals = [{fname: vals.pop(fname) for fname in own & set(vals)} for vals in vals_list]
         settings = super().create(vals_list)
         for record, vals in zip(settings, retention_vals, strict=True):
-            # (a value that is no number, NaN, differs from any: the company's write refuses it)
-            changed = {fname: value for fname, value in vals.items() if value != record.company_id[fname]}
-            if changed:
-                record.company_id.write(changed)
+            record._retention_write_company(vals)
         return settings
+
+    def write(self, vals):
+        """The same on a write of the settings (over RPC): the company's write checks the values."""
+        own = self._retention_own_fields()
+        result = super().write({fname: value for fname, value in vals.items() if fname not in own})
+        for record in self:
+            record._retention_write_company({fname: vals[fname] for fname in own & set(vals)})
+        return result
+
+    def _retention_own_fields(self):
+        return {
+            fname
+            for fname, field in self._fields.items()
+            if fname.startswith("retention_") and field.related == f"company_id.{fname}"
+        }
+
+    def _retention_write_company(self, vals):
+        # (a value that is no number, NaN, differs from any: the company's write refuses it)
+        changed = {fname: value for fname, value in vals.items() if value != self.company_id[fname]}
+        if changed:
+            self.company_id.write(changed)
+            self.invalidate_recordset(list(changed))
 
     def action_retention_recompute(self):
         return self.env["retention.recompute"].action_recompute_now()

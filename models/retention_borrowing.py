@@ -143,6 +143,10 @@ class RetentionBorrowing(models.Model):
                 )
             max_days = profile.company_id.retention_borrow_max_days
             days = vals.get("duration_days", max_days)
+            if days is not False and (isinstance(days, bool) or not isinstance(days, int)):  # "7", 7.5, NaN
+                raise UserError(
+                    self.env._("Give the number of days as a whole number from 1 to %(max)s.", max=max_days)
+                )
             if not days or days < 1:  # 0, emptied or negative: never the company's maximum in its place
                 raise UserError(
                     self.env._("A borrowing lasts at least one day: ask for 1 to %(max)s days.", max=max_days)

@@ -86,18 +86,7 @@ class RetentionCardReview(models.Model):
         for review in self:
             if review.supervisor_id == review.salesperson_id:
                 raise ValidationError(self.env._("Nobody reviews their own customer cards."))
-            if (
-                review.salesperson_id.sale_team_id.user_id != review.supervisor_id
-                and not review.supervisor_id.has_group("customer_retention.group_retention_manager")
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(supervisor)s does not lead the sales team of %(salesperson)s: only their supervisor or a "
-                        "retention manager reviews their cards.",
-                        supervisor=review.supervisor_id.name,
-                        salesperson=review.salesperson_id.name,
-                    )
-                )
+            review._check_reviewer(review.supervisor_id, review.salesperson_id)
             foreign = review.partner_ids.filtered(lambda partner, owner=review.salesperson_id: partner.user_id != owner)
             if foreign:
                 raise ValidationError(
@@ -107,6 +96,20 @@ class RetentionCardReview(models.Model):
                         salesperson=review.salesperson_id.name,
                     )
                 )
+
+    @api.model
+    def _check_reviewer(self, supervisor, salesperson):
+        if salesperson.sale_team_id.user_id != supervisor and not supervisor.has_group(
+            "customer_retention.group_retention_manager"
+        ):
+            raise ValidationError(
+                self.env._(
+                    "%(supervisor)s does not lead the sales team of %(salesperson)s: only their supervisor or a "
+                    "retention manager reviews their cards.",
+                    supervisor=supervisor.name,
+                    salesperson=salesperson.name,
+                )
+            )
 
     @api.constrains("salesperson_id", "week", "company_id")
     def _check_one_per_week(self):
@@ -138,6 +141,8 @@ class RetentionCardReview(models.Model):
                             week=fields.Date.to_string(this_week),
                         )
                     )
+                # whose cards first: the one-per-week rule would otherwise tell anyone who was reviewed
+                self._check_reviewer(self.env.user, self.env["res.users"].sudo().browse(vals.get("salesperson_id")))
             if vals.get("week"):
                 vals["week"] = week_start(fields.Date.to_date(vals["week"]))
         reviews = refuse_conflicts(

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class RetentionCarePlanLineMixin(models.AbstractModel):
@@ -24,13 +25,26 @@ class RetentionCarePlanLineMixin(models.AbstractModel):
         lines = super().create(self._server_create_vals(vals_list))
         if not self.env.su:
             lines.plan_id._check_editable({"line_ids"})
+        if self._plan_date_field and any(vals.get(self._plan_date_field) for vals in vals_list):
+            lines._touch_plans()
         return lines
 
     def write(self, vals):
         self._server_check_write(vals)
         if not self.env.su:
             self._check_plan_editable(set(vals))
-        return super().write(vals)
+        res = super().write(vals)
+        if self._plan_date_field in vals:
+            self._touch_plans()
+        return res
+
+    def _touch_plans(self):
+        """A line's date and its plan's period checked at the same moment by two transactions would each pass
+        against the other's old value: the line also updates its plan's row, so PostgreSQL lets only one of the
+        two commit (the other is retried, and meets the check)."""
+        self.env.cr.execute(
+            SQL("UPDATE retention_care_plan SET write_date = write_date WHERE id IN %s", tuple(self.plan_id.ids))
+        )
 
     def unlink(self):
         if not self.env.su:

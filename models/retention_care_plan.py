@@ -215,6 +215,10 @@ class RetentionCarePlan(models.Model):
             refuse_server_values(self, vals, EVALUATION_FIELDS, create=True)
             for vals in self._server_create_vals(vals_list)
         ]
+        # whose customer first: the overlap rule would otherwise tell anyone the plans of any customer
+        self._check_kept(
+            self.env["res.partner"].browse([vals["partner_id"] for vals in vals_list if vals.get("partner_id")])
+        )
         new = self.env._("New")
         for vals in vals_list:
             if vals.get("name", new) == new:
@@ -240,6 +244,8 @@ class RetentionCarePlan(models.Model):
             self._check_editable(set(vals))
             if set(vals) & set(EVALUATION_FIELDS):
                 vals = {**vals, "evaluated_by_id": self.env.uid}
+        if vals.get("partner_id"):
+            self._check_kept(self.env["res.partner"].browse(vals["partner_id"]))
         if OVERLAP_FIELDS & set(vals):
             res = refuse_conflicts(
                 self.env.cr,
@@ -274,6 +280,21 @@ class RetentionCarePlan(models.Model):
             fields.Date.to_date(vals["date_end"]) if "date_end" in vals else self.date_end,
         )
 
+    @api.model
+    def _check_kept(self, partners):
+        """The user keeps these customers (account manager, supervisor of the team, manager)."""
+        if self.env.su or self._is_manager():
+            return
+        for partner in partners.sudo().exists():
+            if not partner._retention_kept_by(self.env.user):
+                raise AccessError(
+                    self.env._(
+                        "%(customer)s is not your customer: its account manager or their supervisor writes its "
+                        "care plans.",
+                        customer=partner.display_name,
+                    )
+                )
+
     def _check_people(self):
         """A user writes plans for the customers they keep (account manager, supervisor of the team, manager),
         with themselves, the customer's account manager or a member of a team they lead as the plan's
@@ -283,14 +304,7 @@ class RetentionCarePlan(models.Model):
         user = self.env.user
         led_members = user._retention_led_members()
         for plan in self.sudo():
-            if not plan.partner_id._retention_kept_by(user):
-                raise AccessError(
-                    self.env._(
-                        "%(customer)s is not your customer: its account manager or their supervisor writes its "
-                        "care plans.",
-                        customer=plan.partner_id.display_name,
-                    )
-                )
+            self._check_kept(plan.partner_id)
             if plan.user_id not in user | plan.partner_id.user_id | led_members:
                 raise AccessError(
                     self.env._(

@@ -3,6 +3,8 @@ import math
 from odoo import Command, api, models
 from odoo.exceptions import ValidationError
 
+from .retention_server_fields_mixin import model_label
+
 MODULE = "customer_retention"
 TEXT_TYPES = ("char", "text", "html")
 NUMBER_TYPES = ("integer", "float", "monetary")
@@ -74,7 +76,7 @@ class RetentionInputMixin(models.AbstractModel):
                                 "%(field)s (%(model)s) contains a NUL character, which cannot be stored: remove it "
                                 "(it often comes with text pasted from another program).",
                                 field=field._description_string(self.env),
-                                model=self._description,
+                                model=model_label(self),
                             )
                         )
                 elif field.type in NUMBER_TYPES:
@@ -102,7 +104,7 @@ class RetentionInputMixin(models.AbstractModel):
                 self.env._(
                     "%(field)s (%(model)s) must be a number, not %(value)s.",
                     field=field._description_string(self.env),
-                    model=self._description,
+                    model=model_label(self),
                     value=quoted_number(number),
                 )
             )
@@ -114,7 +116,7 @@ class RetentionInputMixin(models.AbstractModel):
                 self.env._(
                     "%(field)s (%(model)s) is too large: %(value)s. It must lie between -%(limit)s and %(limit)s.",
                     field=field._description_string(self.env),
-                    model=self._description,
+                    model=model_label(self),
                     value=quoted_number(number),
                     limit=limit,
                 )

@@ -2,6 +2,11 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 
+def model_label(records):
+    """The model's name in the reader's language (Odoo translates it in ``ir.model``), for messages."""
+    return records.env["ir.model"].sudo()._get(records._name).name or records._description
+
+
 def refuse_server_values(records, vals, fnames, create=False):
     """Refuse values that only the server sets (workflow state, who decided and when, system figures) when a
     user sends them to ``create`` or ``write`` — over RPC, a view's ``readonly`` protects nothing.
@@ -40,7 +45,7 @@ def refuse_server_values(records, vals, fnames, create=False):
                 "%(fields)s of %(model)s can only be set by the application itself (its buttons and scheduled "
                 "jobs), not written directly.",
                 fields=", ".join(field._description_string(records.env) for field in forged),
-                model=records._description,
+                model=model_label(records),
             )
         )
     return vals

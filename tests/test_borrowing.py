@@ -36,6 +36,9 @@ class TestBorrowing(ProfileCommon):
         for days in (0, -2, False):  # never the company's maximum in place of what was asked
             with self.subTest(days=days), self.assertRaisesRegex(UserError, "at least one day: ask for 1 to 7 days"):
                 self._borrow(self.salesman_b, days=days)
+        for days in ("7", 7.5, float("nan"), None):  # what JSON-RPC may carry
+            with self.subTest(days=days), self.assertRaisesRegex(UserError, "whole number from 1 to 7"):
+                self._borrow(self.salesman_b, days=days)
         with self.assertRaisesRegex(UserError, "Say why"):
             self._borrow(self.salesman_b, reason="   ")
         with self.assertRaisesRegex(UserError, "already reads"):

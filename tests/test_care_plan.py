@@ -220,6 +220,18 @@ class TestCarePlan(CareCommon):
         # the next period is fine
         self._plan(date_start="2027-01-01", date_end="2027-06-30", target_ids=[], action_ids=[])
 
+    def test_other_customers_plans_are_not_told(self):
+        """Whether another salesperson's customer has a plan, and for when, is not told to a user who may not
+        write its plans: who keeps the customer is checked before the period is compared."""
+        self._plan()
+        for start, end in (("2026-10-30", "2026-10-30"), ("2028-01-01", "2028-01-02")):
+            with self.assertRaisesRegex(AccessError, "is not your customer"):
+                self._plan(user=self.salesman_b, date_start=start, date_end=end, target_ids=[], action_ids=[])
+        other = self._customer("West Co", user=self.salesman_b)
+        plan = self._plan(user=self.salesman_b, partner_id=other.id, target_ids=[], action_ids=[], contact_ids=[])
+        with self.assertRaisesRegex(AccessError, "is not your customer"):
+            plan.with_user(self.salesman_b).write({"partner_id": self.customer.id})
+
     def test_cancelled_or_rejected_plans_hold_no_period(self):
         plan = self._plan()
         plan.action_cancel()
@@ -281,6 +293,15 @@ class TestCarePlan(CareCommon):
         )
         with self.assertRaisesRegex(UserError, "the care plans CP/.* would cover overlapping periods"):
             wizard.action_merge()
+        self.assertEqual(other_plan.partner_id, other)
+        # nor into a contact of a customer company: the plan would sit on the contact, beside the company's own
+        into_contact = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_user(self.manager)
+            .create({"partner_ids": [Command.set((other | self.contact).ids)], "dst_partner_id": self.contact.id})
+        )
+        with self.assertRaisesRegex(UserError, "merge them into Key Account Co, not into its contact"):
+            into_contact.action_merge()
         self.assertEqual(other_plan.partner_id, other)
         other_plan.action_cancel()
         wizard.action_merge()

@@ -378,6 +378,44 @@ class TestRaces(BaseCommon):
                 self.assertEqual(plans.action_ids.mapped("name"), [f"Visit by {winner.name}"])
                 self.assertEqual((plans.date_start.isoformat(), plans.date_end.isoformat()), periods[winner.id])
 
+    def test_period_and_line_moved_at_the_same_moment(self):
+        """The account manager shortens a plan while her supervisor moves one of its actions past the new end:
+        each check sees the other's old value, so the line also updates its plan's row and PostgreSQL lets one
+        of the two commit; Odoo's retry of the other meets the check. The action stays inside the period."""
+        with self._world() as world:
+            customer, salesman, supervisor = world.customer, world.salesman, world.supervisor
+            with self._committed() as env:
+                plan = env["retention.care.plan"].create(
+                    {
+                        "partner_id": customer[0],
+                        "user_id": salesman[0],
+                        "date_start": "2029-05-01",
+                        "date_end": "2029-05-31",
+                        "action_ids": [Command.create({"name": "Visit", "date": "2029-05-10"})],
+                    }
+                )
+                plan_id, action_id = plan.id, plan.action_ids.id
+
+            def move(env):
+                if env.uid == salesman[0]:
+                    records = env["retention.care.plan"].browse(plan_id)
+                    records.write({"date_end": "2029-05-15"})
+                else:
+                    records = env["retention.care.plan.action"].browse(action_id)
+                    records.write({"date": "2029-05-28"})
+                records.env.flush_all()
+                return records
+
+            outcomes = self._race([salesman[0], supervisor[0]], move)
+            refused = [outcome for outcome in outcomes if outcome.error]
+            self.assertEqual(len(refused), 1, outcomes)
+            self.assertIsInstance(refused[0].error, ValidationError)
+            self.assertTrue(refused[0].failures, "stopped by PostgreSQL, refused on Odoo's retry")
+            self.assertIsInstance(refused[0].failures[0], errors.SerializationFailure)
+            with self._committed() as env:
+                plan = env["retention.care.plan"].browse(plan_id)
+                self.assertTrue(plan.date_start <= plan.action_ids.date <= plan.date_end)
+
     def test_two_reviews_at_the_same_moment(self):
         """The supervisor and a manager review the same salesperson's cards at once: one review this week."""
         with self._world() as world:

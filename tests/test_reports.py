@@ -289,6 +289,9 @@ class TestReports(CareCommon):
                 self.Review.with_user(self.supervisor_a).create({"salesperson_id": self.salesman_a.id})
             with self.assertRaisesRegex(ValidationError, "does not lead the sales team"):
                 self.Review.with_user(self.supervisor_b).create({"salesperson_id": self.salesman_a2.id})
+            # nor learns whether the East salesperson was reviewed this week: the team is checked first
+            with self.assertRaisesRegex(ValidationError, "does not lead the sales team"):
+                self.Review.with_user(self.supervisor_b).create({"salesperson_id": self.salesman_a.id})
             with self.assertRaisesRegex(ValidationError, "are not customers of"):
                 self.Review.with_user(self.supervisor_a).create(
                     {"salesperson_id": self.salesman_a2.id, "partner_ids": self.c1.ids}

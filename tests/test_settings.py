@@ -89,6 +89,18 @@ class TestSettings(RetentionCommon):
                     self._save({fname: value})
                 self.assertEqual(self._settings(), before)
 
+    def test_written_settings_are_checked_too(self):
+        """A settings record written over RPC (not only created) reaches the company through its checks."""
+        settings = self.env["res.config.settings"].with_user(self.settings_admin).create({})
+        before = self.env.company.retention_churn_days
+        for value in (float("nan"), "nan", float("inf"), 3650000):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                settings.write({"retention_churn_days": value})
+            self.env.company.invalidate_recordset()
+            self.assertEqual(self.env.company.retention_churn_days, before)
+        settings.write({"retention_churn_days": 400})
+        self.assertEqual(self.env.company.retention_churn_days, 400)
+
     def test_order_of_cut_offs_and_levels(self):
         for vals, message in (
             ({"retention_abc_a_cut": 96}, "0 < A < B"),

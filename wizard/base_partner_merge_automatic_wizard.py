@@ -56,6 +56,19 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                     what=", ".join(found),
                 )
             )
+        if found and dst_partner.parent_id:
+            # profiles and plans are the customer company's: merged into one of its contacts they would sit beside
+            # the company's own (two profiles, overlapping plans) where no rule sees them
+            raise UserError(
+                env._(
+                    "%(customers)s have %(what)s, which belong to a customer company: merge them into "
+                    "%(company)s, not into its contact %(contact)s.",
+                    customers=", ".join(found[next(iter(found))].partner_id.mapped("display_name")),
+                    what=", ".join(found),
+                    company=dst_partner.commercial_partner_id.display_name,
+                    contact=dst_partner.display_name,
+                )
+            )
         profiles = confidential[env._("confidential profiles")]
         both = profiles.company_id & Profile.search([("partner_id", "=", dst_partner.id)]).company_id
         if both:
