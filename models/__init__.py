@@ -3,11 +3,14 @@
 # models that inherit them.
 from . import (
     account_move,
+    card_catalogue,
     card_completeness,
+    card_rules,
     database_rules,
     dates,
     ir_attachment,
     mail_activity,
+    mail_followers,
     mail_message,
     mail_tracking_value,
     res_company,
@@ -41,6 +44,7 @@ from . import (
     retention_review_status,
     retention_server_fields_mixin,
     retention_today,
+    retention_warning,
     sale_order,
     scoring,
 )

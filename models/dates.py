@@ -1,4 +1,4 @@
-"""Pure date rules of the addon (no ORM): the next occurrence of a customer's key date, day boundaries."""
+"""Pure date rules of the addon (no ORM): the next occurrence of a customer's key date, day boundaries, weeks."""
 
 import calendar
 from datetime import date, datetime, timedelta
@@ -24,3 +24,9 @@ def first_moment_after(day, tz):
     after ``day``" is "at or after it". The recompute's revenue windows and the trend's months use it."""
     midnight = datetime.combine(day + timedelta(days=1), datetime.min.time())
     return pytz.timezone(tz).localize(midnight).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def week_start(day):
+    """Monday of the week of ``day``: supervisors review each salesperson's cards once a week
+    (每周至少检查每位业务员的客户资料卡一次), and the reviews are kept per week."""
+    return day - timedelta(days=day.weekday())

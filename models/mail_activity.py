@@ -69,3 +69,28 @@ class MailActivity(models.Model):
             self.env.execute_query(SQL("ANALYZE mail_activity"))
         self.invalidate_model()
         self.env[res_model].invalidate_model(["activity_ids"])
+
+    @api.model
+    def _retention_on(self, documents, user_domain):
+        """The activities of ``documents`` ([(model, ids)]: customers, their care plans and action checks) whose
+        user matches ``user_domain``."""
+        domains = [[("res_model", "=", model), ("res_id", "in", ids)] for model, ids in documents if ids]
+        if not domains:
+            return self.browse()
+        return self.sudo().search(expression.AND([expression.OR(domains), user_domain]))
+
+    @api.model
+    def _retention_park(self, documents, user, holder):
+        """An account manager leaves (archived): their activities on ``documents`` wait with ``holder`` (their
+        supervisor), marked as held for them: Odoo would delete them."""
+        self._retention_on(documents, [("user_id", "=", user.id)]).write(
+            {"user_id": holder.id, "retention_parked_from_id": user.id}
+        )
+
+    @api.model
+    def _retention_hand_over(self, documents, old_user, new_user):
+        """A change of account manager: the activities of ``documents`` that ``old_user`` had, or that were
+        parked for them, go to ``new_user``."""
+        self._retention_on(
+            documents, ["|", ("user_id", "=", old_user.id), ("retention_parked_from_id", "=", old_user.id)]
+        ).write({"user_id": new_user.id, "retention_parked_from_id": False})

@@ -3,6 +3,7 @@ from typing import NamedTuple
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .card_rules import CardSettings
 from .retention_input_mixin import quoted_number
 from .scoring import LifecycleRules, RiskRules
 
@@ -240,6 +241,20 @@ class ResCompany(models.Model):
         return (
             {"a": self.retention_cadence_a, "b": self.retention_cadence_b, "c": self.retention_cadence_c},
             self.retention_cadence_strategic,
+        )
+
+    def _retention_card_settings(self):
+        """What the company's settings tell the card's rules, read once for a whole run."""
+        self.ensure_one()
+        cadences, strategic_days = self._retention_cadences()
+        return CardSettings(
+            lifecycle=self._retention_lifecycle_rules(),
+            risk=self._retention_risk_rules(),
+            cadence_by_class=tuple(cadences.items()),
+            strategic_days=strategic_days,
+            digits=self.currency_id.decimal_places,
+            abc_a_cut=self.retention_abc_a_cut,
+            abc_b_cut=self.retention_abc_b_cut,
         )
 
     def _retention_lifecycle_rules(self):

@@ -1,14 +1,13 @@
 import json
 from datetime import date
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, index_exists
 
 from . import scoring
+from .card_catalogue import BY_NAME, CARD_FIELDS, INDEXED_DATES, INDEXED_VALUES, SYSTEM_FIELDS, to_stored
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 from .retention_server_fields_mixin import refuse_server_values
 
@@ -17,8 +16,6 @@ from .retention_server_fields_mixin import refuse_server_values
 USER_GROUP = "customer_retention.group_retention_user"
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
-# customers named in one high-risk notice to a supervisor (the rest are counted)
-NOTICE_LINES = 50
 
 SATISFACTION_SELECTION = [
     ("1", "1 - Very Dissatisfied"),
@@ -36,40 +33,10 @@ STAGE_SELECTION = [
     ("churned", "Churned"),
 ]
 
-# Fields of the data card written by the system (the recompute, done action checks), per company, on the
-# commercial partner and its contacts.
-CARD_FIELDS = (
-    "retention_last_contact_date",
-    "retention_next_contact_date",
-    "retention_risk_score",
-    "retention_risk_level",
-    "retention_risk_factors",
-    "retention_overdue_amount",
-    "retention_first_order_date",
-    "retention_last_order_date",
-    "retention_order_count",
-    "retention_revenue_total",
-    "retention_revenue_12m",
-    "retention_revenue_prev_12m",
-    "retention_revenue_window",
-    "retention_avg_order_interval",
-    "retention_abc_class_auto",
-    "retention_abc_class",
-    "retention_lifecycle_stage_auto",
-    "retention_lifecycle_stage",
-    "retention_stage_date",
-    "retention_time_class",
-    "retention_loyalty_quadrant",
-    "retention_advocacy",
-    "retention_referral_count",
-)
-
 # How a card field the system writes is declared: per company, for the retention groups, never typed, copied
 # or imported (see SYSTEM_FIELDS).
 SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True, "groups": USER_GROUP, "copy": False}
 
-# Bookkeeping of the recompute, and every field the system writes: never written by users.
-SYSTEM_FIELDS = (*CARD_FIELDS, "retention_inputs_key", "retention_recheck_date", "retention_contact_reminded_date")
 
 # Marks the values Merge Contacts copies onto the partner it keeps: the card and the overrides are left out.
 # An object, not a flag: no context sent over RPC can hold it.
@@ -97,14 +64,11 @@ MANUAL_FIELDS = (
 
 # Company-dependent card fields are JSONB columns keyed by company. Odoo would give each an "IS NOT NULL" index:
 # 34 indexes that every recompute UPDATE must maintain and no list uses. The card is filtered and grouped by
-# these instead, one expression index per company on exactly what Odoo's domain compiles to.
-# (Not the dates: Odoo compiles them to a text-to-date cast, which PostgreSQL does not accept in an index.)
-INDEXED_CARD_FIELDS = ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level")
-# The card dates the lists and the today board compare: their domains compile to a comparison of the stored ISO
-# text (the same order as the dates), which an index accepts. One index per company on (account manager, date)
-# covers what the board's counts and the company rule read: counting a salesperson's, a team's or even most of
-# the company's customers ("contacts overdue") is an index-only scan.
-INDEXED_CARD_DATES = ("retention_next_contact_date",)
+# the catalogue's indexed values instead, one expression index per company on exactly what Odoo's domain compiles
+# to. The card dates the lists and the today board compare compile to a comparison of the stored ISO text (the
+# same order as the dates), which an index accepts: one index per company on (account manager, date) covers what
+# the board's counts and the company rule read, so that counting a salesperson's, a team's or even most of the
+# company's customers ("contacts overdue") is an index-only scan.
 CARD_DATE_INDEX_INCLUDE = ("active", "partner_share", "company_id")
 CARD_DATE_OPERATORS = ("<", "<=", ">", ">=", "=")
 
@@ -400,7 +364,7 @@ class ResPartner(models.Model):
         ``(col -> '<company id>' ->> 0)::<type>`` so that filters and group-bys on the card read a few rows; and
         for the card dates one covering index per company on the stored text (see ``_condition_to_sql``)."""
         for company in companies:
-            for fname in INDEXED_CARD_FIELDS:
+            for fname in INDEXED_VALUES:
                 column_type = self._fields[fname]._column_type[1]
                 create_index(
                     self.env.cr,
@@ -408,7 +372,7 @@ class ResPartner(models.Model):
                     self._table,
                     [f"((({fname} -> '{int(company.id)}') ->> 0)::{column_type})"],
                 )
-            for fname in INDEXED_CARD_DATES:
+            for fname in INDEXED_DATES:
                 name = f"res_partner__{fname}_company_{int(company.id)}_index"
                 if index_exists(self.env.cr, name):
                     continue
@@ -427,7 +391,7 @@ class ResPartner(models.Model):
         """A comparison of a card date with a date compiles to a comparison of the stored ISO text instead of
         Odoo's ``(col -> company ->> 0)::date``: the same rows (ISO dates sort as text), but PostgreSQL can index
         text and not the text-to-date cast (it depends on the session's DateStyle)."""
-        if fname in INDEXED_CARD_DATES and operator in CARD_DATE_OPERATORS and isinstance(value, (date, str)):
+        if fname in INDEXED_DATES and operator in CARD_DATE_OPERATORS and isinstance(value, (date, str)):
             field = self._fields[fname]
             try:
                 day = fields.Date.to_date(value)
@@ -689,7 +653,7 @@ class ResPartner(models.Model):
                 if kind == "stage":
                     values["retention_stage_date"] = fields.Date.context_today(self)
                 self._retention_sql_set(company, values, ids)
-        self._retention_log_changes(company, changes)
+        self.env["retention.class.history"]._log_changes(company, changes)
 
     # --- storage glue used by the recompute and the overrides ---------------------------------------
     @api.model
@@ -707,13 +671,10 @@ class ResPartner(models.Model):
         fnames = sorted({fname for patch in patches.values() for fname in patch})
         self.flush_model([*fnames, "commercial_partner_id"])
 
-        def to_json(fname, value):
-            if value is False or value is None:
-                return None
-            return fields.Date.to_string(value) if self._fields[fname].type == "date" else value
-
+        kinds = {fname: BY_NAME[fname].kind for fname in fnames}
         document = {
-            str(pid): {fname: to_json(fname, value) for fname, value in patch.items()} for pid, patch in patches.items()
+            str(pid): {fname: to_stored(kinds[fname], value) for fname, value in patch.items()}
+            for pid, patch in patches.items()
         }
         key = str(company.id)
         self.env.execute_query(
@@ -737,128 +698,6 @@ class ResPartner(models.Model):
             )
         )
         self.invalidate_model(fnames)
-
-    def _retention_warn_high_risk(self, company):
-        """Customers whose risk just became high: one activity for the account manager (not while one is
-        open) and a message to the supervisor."""
-        activity_type = self.env.ref("customer_retention.mail_activity_type_risk_high")
-        customers = self.sudo().with_company(company).filtered(lambda partner: partner.user_id.active)
-        if not customers:
-            return
-        open_ids = set(
-            self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", customers.ids),
-                    ("activity_type_id", "=", activity_type.id),
-                ]
-            )
-            .mapped("res_id")
-        )
-        today = fields.Date.context_today(self)
-        self.env["mail.activity"]._retention_insert(
-            "res.partner",
-            activity_type,
-            [
-                {
-                    "res_id": customer.id,
-                    "res_name": customer.display_name,
-                    "summary": self.with_context(lang=customer.user_id.lang).env._(
-                        "High churn risk: contact the customer"
-                    ),
-                    "note": customer.with_context(lang=customer.user_id.lang).retention_risk_reasons,
-                    "user_id": customer.user_id.id,
-                    "date_deadline": today,
-                }
-                for customer in customers
-                if customer.id not in open_ids
-            ],
-        )
-        # one notification per supervisor, listing their team's customers that became high risk
-        by_supervisor = customers.grouped(lambda customer: customer._retention_supervisor())
-        for supervisor, team_customers in by_supervisor.items():
-            if not supervisor:
-                continue
-            # in the supervisor's language, whoever ran the recompute
-            env = self.with_context(lang=supervisor.lang).env
-            lines = Markup("").join(
-                Markup("<li>%s</li>")
-                % env._(
-                    "%(customer)s: %(score)s/100, account manager %(user)s",
-                    customer=customer.name,
-                    score=customer.retention_risk_score,
-                    user=customer.user_id.name,
-                )
-                for customer in team_customers[:NOTICE_LINES]
-            )
-            if len(team_customers) > NOTICE_LINES:
-                lines += Markup("<li>%s</li>") % env._(
-                    "and %(count)s more (filter High Risk)", count=len(team_customers) - NOTICE_LINES
-                )
-            team_customers[0].message_notify(
-                partner_ids=supervisor.partner_id.ids,
-                subject=env._("Customers at high churn risk"),
-                body=Markup("<p>%s</p><ul>%s</ul>")
-                % (env._("These customers of your team are now at high churn risk:"), lines),
-            )
-
-    @api.model
-    def _retention_contact_due_activities(self, company, today):
-        """Daily: one *Contact Due* activity per customer whose next contact date passed, once per due date:
-        never repeated while one is open, and not made again when it was marked done or cancelled without a
-        logged contact (the customer stays overdue on the card, the today board and in the risk score until a
-        contact moves the date; the next due date gets its reminder). Set-based: one query finds them, one
-        INSERT makes the activities, one UPDATE records the due dates reminded."""
-        self.env["retention.recompute"]._retention_lock_cards(company)  # never two runs at once
-        activity_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
-        self.flush_model(["retention_next_contact_date", "retention_contact_reminded_date", "user_id"])
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT p.id, p.name, p.user_id, (p.retention_next_contact_date ->> %(key)s)::date
-                     FROM res_partner p
-                     JOIN res_users u ON u.id = p.user_id AND u.active
-                    WHERE p.id = p.commercial_partner_id AND p.active
-                      AND (p.retention_next_contact_date ->> %(key)s)::date < %(today)s
-                      AND (p.retention_contact_reminded_date ->> %(key)s)
-                          IS DISTINCT FROM (p.retention_next_contact_date ->> %(key)s)
-                      AND NOT EXISTS (SELECT 1 FROM mail_activity a
-                                       WHERE a.res_model = 'res.partner' AND a.res_id = p.id
-                                         AND a.activity_type_id = %(type)s)""",
-                key=str(company.id),
-                today=today,
-                type=activity_type.id,
-            )
-        )
-        if not rows:
-            return
-        self._retention_sql_patch(company, {pid: {"retention_contact_reminded_date": due} for pid, _n, _u, due in rows})
-        # each account manager reads the activity in their own language
-        langs = dict(
-            self.env["res.users"]
-            .sudo()
-            .browse({user_id for _pid, _name, user_id, _due in rows})
-            .mapped(lambda user: (user.id, user.lang))
-        )
-        summaries = {
-            lang: self.with_context(lang=lang).env._("Contact the customer: contact cadence overdue")
-            for lang in set(langs.values())
-        }
-        self.env["mail.activity"]._retention_insert(
-            "res.partner",
-            activity_type,
-            [
-                {
-                    "res_id": pid,
-                    "res_name": name,
-                    "summary": summaries[langs[user_id]],
-                    "user_id": user_id,
-                    "date_deadline": today,
-                }
-                for pid, name, user_id, _due in rows
-            ],
-        )
 
     def _retention_card_snapshot(self):
         """What a user watches on the card, to tell them what an action of theirs changed."""
@@ -889,121 +728,6 @@ class ResPartner(models.Model):
                 "Risk was %(risk)s (%(score)s/100).", risk=risks.get(old["risk_level"], "-"), score=old["risk_score"]
             )
         return sentence
-
-    def _retention_close_contact_due(self, company):
-        """A contact was logged: the open *Contact Due* reminders of these customers whose next contact is no
-        longer past are marked done (their trace stays in the chatter)."""
-        today = fields.Date.context_today(self)
-        contacted = self.with_company(company).filtered(
-            lambda partner: not partner.retention_next_contact_date or partner.retention_next_contact_date >= today
-        )
-        if not contacted:
-            return
-        activities = (
-            self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", contacted.ids),
-                    ("activity_type_id", "=", self.env.ref("customer_retention.mail_activity_type_contact_due").id),
-                ]
-            )
-        )
-        if activities:
-            activities.action_feedback(feedback=self.env._("Contact logged by an action check."))
-
-    @api.model
-    def _retention_class_labels(self):
-        """{'abc': {value: label}, 'stage': {value: label}} in the user's language."""
-        return {
-            "abc": dict(self._fields["retention_abc_class"]._description_selection(self.env)),
-            "stage": dict(self._fields["retention_lifecycle_stage"]._description_selection(self.env)),
-            "risk": dict(self._fields["retention_risk_level"]._description_selection(self.env)),
-        }
-
-    @api.model
-    def _retention_log_changes(self, company, changes):
-        """Keep each change of ABC class or lifecycle stage as dated history, and transitions in the chatter.
-
-        ``changes``: dicts with partner_id, kind ('abc'/'stage'/'risk'), old, new, origin ('auto'/'manual'), and
-        a reason typed by a person or the risk factors (``scoring.risk_factors_data``) that explain a risk change.
-        One INSERT for the history whatever the number of changes; a first classification (from nothing) is
-        history only, a transition or a manual override is also a line in the customer's chatter (one batch).
-        """
-        if not changes:
-            return
-        now = fields.Datetime.now()
-        columns = {
-            "partner_id": ("int4", []),
-            "kind": ("varchar", []),
-            "old_value": ("varchar", []),
-            "new_value": ("varchar", []),
-            "origin": ("varchar", []),
-            "reason": ("varchar", []),
-            "risk_factors": ("varchar", []),
-            "is_win_back": ("bool", []),
-            "is_churn": ("bool", []),
-        }
-        for change in changes:
-            row = {
-                "partner_id": change["partner_id"],
-                "kind": change["kind"],
-                "old_value": change["old"] or None,
-                "new_value": change["new"] or None,
-                "origin": change["origin"],
-                "reason": change.get("reason") or None,
-                "risk_factors": change.get("risk_factors") or None,
-                "is_win_back": change["kind"] == "stage" and scoring.is_win_back(change["old"], change["new"]),
-                "is_churn": change["kind"] == "stage" and change["new"] == "churned",
-            }
-            for name, (_type, values) in columns.items():
-                values.append(row[name])
-        # Written by the system only (users have no create right on the history): one INSERT from arrays.
-        self.env.execute_query(
-            SQL(
-                """INSERT INTO retention_class_history
-                       (company_id, date, user_id, create_uid, write_uid, create_date, write_date, %(names)s)
-                   SELECT %(company)s, %(now)s, %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s, *
-                     FROM unnest(%(arrays)s)""",
-                names=SQL(", ").join(SQL.identifier(name) for name in columns),
-                company=company.id,
-                now=now,
-                uid=self.env.uid,
-                arrays=SQL(", ").join(SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()),
-            )
-        )
-        self.env["retention.class.history"].invalidate_model()
-        # a manual override is always worth a chatter line; an automatic first classification is not
-        self._retention_post_transitions(
-            company, [change for change in changes if change["old"] or change["origin"] == "manual"]
-        )
-
-    def _retention_post_transitions(self, company, changes):
-        """Each transition is a tracked change of the class field in the customer's chatter: Odoo shows a
-        tracked field only to those who may read it (the retention groups), so the chatter tells a portal user
-        or an accountant nothing of the classes. How and why (manual, reason, win-back) are in the history."""
-        if not changes:
-            return
-        labels = self._retention_class_labels()
-        fnames = {"abc": "retention_abc_class", "stage": "retention_lifecycle_stage", "risk": "retention_risk_level"}
-        Fields = self.env["ir.model.fields"]
-        field_ids = {kind: Fields._get(self._name, fname).id for kind, fname in fnames.items()}
-        body = self.env._("Customer data card (%(company)s)", company=company.name)
-        partner_ids = list(dict.fromkeys(change["partner_id"] for change in changes))
-        messages = self.browse(partner_ids)._message_log_batch(dict.fromkeys(partner_ids, body))
-        message_of = {message.res_id: message.id for message in messages}
-        self.env["mail.tracking.value"].sudo().create(
-            [
-                {
-                    "mail_message_id": message_of[change["partner_id"]],
-                    "field_id": field_ids[change["kind"]],
-                    "old_value_char": labels[change["kind"]].get(change["old"], ""),
-                    "new_value_char": labels[change["kind"]].get(change["new"], ""),
-                }
-                for change in changes
-            ]
-        )
 
     # --- who keeps a customer -----------------------------------------------------------------------
     @api.model
@@ -1435,100 +1159,30 @@ class ResPartner(models.Model):
             if contacts:
                 contacts.write({"user_id": new_user.id})
             if old_user and new_user:
-                self._retention_reassign_documents(owned | contacts, old_user, new_user)
+                (owned | contacts)._retention_hand_over(old_user, new_user)
         customers = Partner.browse([customer.id for customer in old_owners])
         self.env["retention.profile"].sudo().with_context(active_test=False).search(
             [("partner_id", "in", customers.ids)]
         )._retention_prune_followers()
-        self.env["retention.owner.history"].sudo().create(
-            [
-                {
-                    "partner_id": customer.id,
-                    "company_id": self.env.company.id,
-                    "from_user_id": old_user.id,
-                    "to_user_id": new_user.id,
-                    "user_id": self.env.uid,
-                    "reason": reason,
-                }
-                for customer, old_user in old_owners.items()
-            ]
-        )
-        none = self.env._("nobody")
-        customers._message_log_batch(
-            {
-                customer.id: Markup("<p>%s</p>")
-                % self.env._(
-                    "Account manager: %(old)s → %(new)s, by %(user)s: %(reason)s",
-                    old=old_user.name or none,
-                    new=new_user.name or none,
-                    user=self.env.user.name,
-                    reason=reason,
-                )
-                for customer, old_user in old_owners.items()
-            }
-        )
+        self.env["retention.owner.history"]._record(old_owners, new_user, reason)
 
-    def _retention_reassign_documents(self, partners, old_user, new_user):
-        """Move what the old account manager was doing for ``partners``: open care plans (and their open
-        action lines), planned action checks, open activities and follower subscriptions."""
-        customers = partners.filtered(lambda partner: not partner.parent_id)
-        open_plans = (
-            self.env["retention.care.plan"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", customers.ids),
-                    ("user_id", "=", old_user.id),
-                    ("state", "not in", ("done", "cancelled")),
-                ]
-            )
-        )
-        open_plans.write({"user_id": new_user.id})
-        open_plans.action_ids.filtered(lambda line: line.state == "todo" and line.owner_id == old_user).write(
-            {"owner_id": new_user.id}
-        )
-        self.env["retention.action.check"].sudo().search(
-            [("partner_id", "in", customers.ids), ("user_id", "=", old_user.id), ("state", "=", "planned")]
-        ).write({"user_id": new_user.id})
-        for model in ("retention.care.plan", "retention.action.check"):
-            self.env["mail.activity"].sudo().search(
-                [
-                    ("res_model", "=", model),
-                    ("res_id", "in", self.env[model].sudo().search([("partner_id", "in", customers.ids)]).ids),
-                    "|",
-                    ("user_id", "=", old_user.id),
-                    ("retention_parked_from_id", "=", old_user.id),
-                ]
-            ).write({"user_id": new_user.id, "retention_parked_from_id": False})
-        self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", partners.ids),
-                "|",
-                ("user_id", "=", old_user.id),
-                ("retention_parked_from_id", "=", old_user.id),
-            ]
-        ).write({"user_id": new_user.id, "retention_parked_from_id": False})
-        Followers = self.env["mail.followers"].sudo()
-        subscriptions = Followers.search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", partners.ids),
-                ("partner_id", "=", old_user.partner_id.id),
-            ]
-        )
-        already = set(
-            Followers.search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", subscriptions.mapped("res_id")),
-                    ("partner_id", "=", new_user.partner_id.id),
-                ]
-            ).mapped("res_id")
-        )
-        duplicates = subscriptions.filtered(lambda follower: follower.res_id in already)
-        duplicates.unlink()
-        (subscriptions - duplicates).write({"partner_id": new_user.partner_id.id})
+    def _retention_documents(self):
+        """What concerns these partners besides themselves: [(model, ids)] of the partners, and of the care plans
+        and action checks of the customers among them."""
+        customers = self.filtered(lambda partner: not partner.parent_id)
+        return [("res.partner", self.ids)] + [
+            (model, self.env[model].sudo().search([("partner_id", "in", customers.ids)]).ids)
+            for model in ("retention.care.plan", "retention.action.check")
+        ]
+
+    def _retention_hand_over(self, old_user, new_user):
+        """What ``old_user`` was doing for these partners goes to ``new_user``: open care plans and planned
+        checks, activities (parked ones included) and follower subscriptions, each moved by its model."""
+        customers = self.filtered(lambda partner: not partner.parent_id)
+        self.env["retention.care.plan"]._hand_over(customers, old_user, new_user)
+        self.env["retention.action.check"]._hand_over(customers, old_user, new_user)
+        self.env["mail.activity"]._retention_hand_over(self._retention_documents(), old_user, new_user)
+        self.env["mail.followers"]._retention_replace("res.partner", self.ids, old_user.partner_id, new_user.partner_id)
 
     def _retention_check_reassign(self, customers, new_user, reason):
         """The reassignment wizard: customers, a reason and a new account manager, by a supervisor (their

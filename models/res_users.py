@@ -17,18 +17,10 @@ class ResUsers(models.Model):
         for user in self:
             owned = customers.filtered(lambda customer, user=user: customer.user_id == user)
             if owned:
-                with_contacts = Partner.search([("id", "child_of", owned.ids)])
                 leader = user.sale_team_id.user_id
                 holder = leader if leader.active and leader not in self else self.env.user
-                documents = [("res.partner", with_contacts.ids)] + [
-                    (model, self.env[model].sudo().search([("partner_id", "in", owned.ids)]).ids)
-                    for model in ("retention.care.plan", "retention.action.check")
-                ]
-                Activity = self.env["mail.activity"].sudo()
-                for model, ids in documents:
-                    Activity.search(
-                        [("res_model", "=", model), ("res_id", "in", ids), ("user_id", "=", user.id)]
-                    ).write({"user_id": holder.id, "retention_parked_from_id": user.id})
+                documents = Partner.search([("id", "child_of", owned.ids)])._retention_documents()
+                self.env["mail.activity"]._retention_park(documents, user, holder)
         result = super().action_archive()
         if not customers:
             return result

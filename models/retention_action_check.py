@@ -265,7 +265,7 @@ class RetentionActionCheck(models.Model):
             for day, partner_ids in by_day.items():
                 Partner._retention_sql_set(company, {"retention_last_contact_date": day}, partner_ids)
             self.env["retention.recompute"]._refresh_customers(company, customers)
-            customers.sudo()._retention_close_contact_due(company)
+            self.env["retention.warning"]._close_contact_due(customers.sudo(), company)
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for check in self.sudo():
             check.partner_id.commercial_partner_id._message_log(
@@ -311,3 +311,11 @@ class RetentionActionCheck(models.Model):
         self._check_state("cancelled")
         self._set_state("planned")
         return True
+
+    @api.model
+    def _hand_over(self, customers, old_user, new_user):
+        """A change of account manager: the planned action checks of ``customers`` that were ``old_user``'s go to
+        ``new_user``."""
+        self.sudo().search(
+            [("partner_id", "in", customers.ids), ("user_id", "=", old_user.id), ("state", "=", "planned")]
+        ).write({"user_id": new_user.id})

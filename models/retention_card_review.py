@@ -1,18 +1,12 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .database_rules import ensure_constraint, refuse_conflicts
+from .dates import week_start
 
 # one review per salesperson, week and company, held by PostgreSQL (the Python check is _check_one_per_week)
 ONE_PER_WEEK_CONSTRAINT = "one_per_week"
 ONE_PER_WEEK_DEFINITION = "UNIQUE (salesperson_id, week, company_id)"
-
-
-def week_start(day):
-    """Monday of the week of ``day``: reviews are kept per week (002: 每周至少检查每位业务员的客户资料卡一次)."""
-    return day - timedelta(days=day.weekday())
 
 
 class RetentionCardReview(models.Model):

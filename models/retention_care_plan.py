@@ -525,3 +525,19 @@ class RetentionCarePlan(models.Model):
             )
         )
         return dict(result)
+
+    @api.model
+    def _hand_over(self, customers, old_user, new_user):
+        """A change of account manager: the open care plans of ``customers`` that ``old_user`` runs, and their
+        action lines still to do that were theirs, go to ``new_user``."""
+        plans = self.sudo().search(
+            [
+                ("partner_id", "in", customers.ids),
+                ("user_id", "=", old_user.id),
+                ("state", "not in", ("done", "cancelled")),
+            ]
+        )
+        plans.write({"user_id": new_user.id})
+        plans.action_ids.filtered(lambda line: line.state == "todo" and line.owner_id == old_user).write(
+            {"owner_id": new_user.id}
+        )

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 
@@ -25,3 +27,36 @@ class RetentionOwnerHistory(models.Model):
         if self:
             raise AccessError(self.env._("The account manager history cannot be changed."))
         return super().write(vals)
+
+    @api.model
+    def _record(self, old_owners, new_user, reason):
+        """Each change of account manager (``old_owners``: {customer: old account manager}) as a row of this
+        history and a line in the customer's chatter: who, from whom, to whom, why."""
+        self.sudo().create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": self.env.company.id,
+                    "from_user_id": old_user.id,
+                    "to_user_id": new_user.id,
+                    "user_id": self.env.uid,
+                    "reason": reason,
+                }
+                for customer, old_user in old_owners.items()
+            ]
+        )
+        none = self.env._("nobody")
+        customers = self.env["res.partner"].sudo().browse([customer.id for customer in old_owners])
+        customers._message_log_batch(
+            {
+                customer.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Account manager: %(old)s → %(new)s, by %(user)s: %(reason)s",
+                    old=old_user.name or none,
+                    new=new_user.name or none,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+                for customer, old_user in old_owners.items()
+            }
+        )

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from .retention_card_review import week_start
+from .dates import week_start
 
 USER_GROUP = "customer_retention.group_retention_user"
 SUPERVISOR_GROUP = "customer_retention.group_retention_supervisor"

@@ -5,6 +5,7 @@ from . import (
     test_action_check,
     test_adoption,
     test_borrowing,
+    test_card_rules,
     test_care_plan,
     test_click_everywhere,
     test_database_rules,

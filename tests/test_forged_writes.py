@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.customer_retention.models.retention_card_review import week_start
+from odoo.addons.customer_retention.models.dates import week_start
 
 from .common import ProfileCommon
 

@@ -260,7 +260,7 @@ class TestRisk(RetentionCommon):
         at_risk(3, "Few")
         few = queries()
         at_risk(30, "Many")
-        with patch("odoo.addons.customer_retention.models.res_partner.NOTICE_LINES", 10):
+        with patch("odoo.addons.customer_retention.models.retention_warning.NOTICE_LINES", 10):
             many = queries()
         notice = self.env["mail.message"].search(
             [("partner_ids", "in", self.supervisor_a.partner_id.ids), ("subject", "=", "Customers at high churn risk")],

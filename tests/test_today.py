@@ -30,7 +30,7 @@ class TestImmediateEffects(CareCommon):
         self.recompute(today=date(2026, 6, 30))
         card = self.card(self.customer)
         self.assertLess(card.retention_next_contact_date, TODAY, "the contact is overdue before the check")
-        self.env["res.partner"]._retention_contact_due_activities(self.env.company, TODAY)
+        self.env["retention.warning"]._remind_contact_due(self.env.company, TODAY)
         due_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
         due = self.env["mail.activity"].search(
             [("res_id", "=", self.customer.id), ("activity_type_id", "=", due_type.id)]
