@@ -8,6 +8,7 @@ from . import (
     card_rules,
     database_rules,
     dates,
+    groups,
     ir_attachment,
     mail_activity,
     mail_followers,

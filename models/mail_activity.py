@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL, plaintext2html
 
+from .groups import USER_GROUP
+
 # activities inserted at once from which the table's statistics are refreshed
 ANALYZE_AFTER = 10000
 # the warnings of the addon: their summaries and notes tell the risk and its reasons
@@ -27,7 +29,7 @@ class MailActivity(models.Model):
         """The addon's warnings (customer at risk and why, contact due, key dates) are for the retention
         groups: a user outside them (accounting, warehouse) reading a customer's activities does not see them.
         Reads go through this search too, so they are refused as well."""
-        if not self.env.su and not self.env.user.has_group("customer_retention.group_retention_user"):
+        if not self.env.su and not self.env.user.has_group(USER_GROUP):
             types = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in RETENTION_ACTIVITY_TYPES]
             type_ids = [activity_type.id for activity_type in types if activity_type]
             if type_ids:

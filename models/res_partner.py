@@ -9,11 +9,11 @@ from odoo.tools.sql import create_index, index_exists
 from . import scoring
 from .card_catalogue import BY_NAME, CARD_FIELDS, INDEXED_DATES, INDEXED_VALUES, SYSTEM_FIELDS, to_stored
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
+from .groups import MANAGER_GROUP, SUPERVISOR_GROUP, USER_GROUP
 from .retention_server_fields_mixin import refuse_server_values
 
 # every retention field of the partner is for the retention groups: portal users and internal users outside
 # them (accounting, warehouse) read no class, strategy or profile holder, and Odoo's partner views still work
-USER_GROUP = "customer_retention.group_retention_user"
 
 ABC_SELECTION = [("a", "A - Key Customer"), ("b", "B - Regular Customer"), ("c", "C - Small Customer")]
 
@@ -351,6 +351,7 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
 
+    # --- database: the card's indexes per company -------------------------------------------------
     def init(self):
         result = super().init()
         # on every install and update: the per-company card indexes, of fields indexed since included (what earlier
@@ -387,31 +388,7 @@ class ResPartner(models.Model):
                     )
                 )
 
-    def _condition_to_sql(self, alias, fname, operator, value, query):
-        """A comparison of a card date with a date compiles to a comparison of the stored ISO text instead of
-        Odoo's ``(col -> company ->> 0)::date``: the same rows (ISO dates sort as text), but PostgreSQL can index
-        text and not the text-to-date cast (it depends on the session's DateStyle)."""
-        if fname in INDEXED_DATES and operator in CARD_DATE_OPERATORS and isinstance(value, (date, str)):
-            field = self._fields[fname]
-            try:
-                day = fields.Date.to_date(value)
-            except ValueError:
-                day = None
-            if day and not field.get_company_dependent_fallback(self):
-                self.check_field_access_rights("read", [fname])
-                return SQL(
-                    "((%s -> %s) ->> 0) %s %s",
-                    SQL.identifier(alias, fname, to_flush=field),
-                    str(self.env.company.id),
-                    SQL(operator),
-                    fields.Date.to_string(day),
-                )
-        return super()._condition_to_sql(alias, fname, operator, value, query)
-
-    @api.model
-    def _commercial_fields(self):
-        return super()._commercial_fields() + list(MANUAL_FIELDS)
-
+    # --- computes and searches ---------------------------------------------------------------------
     def _compute_retention_currency_id(self):
         self.retention_currency_id = self.env.company.currency_id
 
@@ -463,294 +440,6 @@ class ResPartner(models.Model):
             partner.retention_trend_chart = self.env["retention.card.trend"]._retention_chart(
                 partner.commercial_partner_id
             )
-
-    @api.model
-    def _group_expand_retention_stage(self, values, domain):
-        return [key for key, _label in STAGE_SELECTION]
-
-    @api.constrains("retention_referred_by_id")
-    def _check_retention_referred_by(self):
-        for partner in self:
-            if partner.retention_referred_by_id and (
-                partner.retention_referred_by_id.commercial_partner_id == partner.commercial_partner_id
-            ):
-                raise ValidationError(self.env._("A customer cannot refer itself."))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        context = self.env.context
-        if not self.env.su:
-            # neither a default_<field> in the context nor a user default chooses a protected field
-            protected = self._retention_protected_on_create()
-            context = {
-                key: value
-                for key, value in context.items()
-                if not (key.startswith("default_") and key.removeprefix("default_") in protected)
-            }
-            vals_list = [self._retention_refuse_system_values(vals, protected) for vals in vals_list]
-        overridden = [bool(OVERRIDE_FIELDS.keys() & {f for f, v in vals.items() if v}) for vals in vals_list]
-        for vals, override in zip(vals_list, overridden, strict=True):
-            if override or any(vals.get(reason) for reason in OVERRIDE_FIELDS.values()):
-                self.browse()._retention_check_override(vals)
-        # the context without the defaults it may not give (a dict replaces it: kwargs could only add keys)
-        partners = super(ResPartner, self.with_context(context)).create(vals_list)  # pylint: disable=context-overridden
-        partners = partners.with_env(self.env)
-        for partner, vals, override in zip(partners, vals_list, overridden, strict=True):
-            if override:  # an override given at creation (form, import) is history like any other
-                partner._retention_apply_overrides(vals)
-        partners.filtered("parent_id")._retention_copy_card_from_commercial()
-        return partners
-
-    def write(self, vals):
-        if self.env.context.get("retention_merge") is MERGE_MARK:
-            skipped = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
-            vals = {fname: value for fname, value in vals.items() if fname not in skipped}
-        if not self.env.su:
-            refuse_server_values(self, vals, [fname for fname in SYSTEM_FIELDS if fname in vals])
-        vals = dict(vals)
-        overrides = OVERRIDE_FIELDS.keys() & set(vals)
-        if overrides or set(OVERRIDE_FIELDS.values()) & set(vals):
-            self._retention_check_override(vals)
-            for field in overrides:
-                if not vals[field]:
-                    vals[OVERRIDE_FIELDS[field]] = False  # a cleared override leaves no stale reason behind
-        if (
-            not self.env.su
-            and set(MANUAL_FIELDS) & set(vals)
-            and self.env.context.get("retention_merge") is not MERGE_MARK
-        ):
-            # the relationship classes of a customer are its keepers' judgement: not another team's
-            self._retention_check_holder(self.commercial_partner_id)
-        old_owners = self._retention_owner_changes(vals)
-        moved = self._retention_parent_changes(vals)
-        res = super().write(vals)
-        if overrides:
-            self._retention_apply_overrides(vals)
-        if old_owners:
-            self._retention_record_owner_changes(old_owners)
-        if "parent_id" in vals:
-            self._retention_copy_card_from_commercial()
-        # a contact that becomes a company of its own starts without the card it showed
-        moved.filtered(lambda partner: partner.commercial_partner_id == partner)._retention_clear_card()
-        return res
-
-    @api.model
-    def _retention_protected_on_create(self):
-        """Fields a user's create never sets: the system's card and the overrides (given explicitly, with their
-        rules); for users outside the retention groups, every retention field."""
-        protected = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
-        if not self.env.user.has_group(USER_GROUP):
-            protected |= {
-                fname for fname, field in self._fields.items() if fname.startswith("retention_") and field.store
-            }
-        return protected
-
-    def _retention_refuse_system_values(self, vals, protected):
-        """Users, imports included, never write the card's metrics, classes, risk and contact dates (the
-        recompute's, and a done action check's), and users outside the retention groups set no retention
-        field. An empty value (an imported column left blank) is dropped; a missing one is empty."""
-        vals = {fname: value for fname, value in vals.items() if fname not in protected or value}
-        if self.env.user.has_group(USER_GROUP):
-            refused = [fname for fname in SYSTEM_FIELDS if fname in vals]
-        else:
-            refused = [fname for fname in protected if fname in vals]
-        refuse_server_values(self, vals, refused)
-        return {**dict.fromkeys(protected, False), **vals}
-
-    def _retention_parent_changes(self, vals):
-        """Moving a customer under another company, a contact to another one, or making a contact a company
-        changes who holds it: its account manager, their supervisor or a manager does it. Returns the moved
-        partners that showed another company's card."""
-        if "parent_id" not in vals and "is_company" not in vals:
-            return self.browse()
-        moved = self.filtered(
-            lambda partner: (
-                ("parent_id" in vals and partner.parent_id.id != (vals["parent_id"] or False))
-                or ("is_company" in vals and partner.is_company != bool(vals["is_company"]))
-            )
-        )
-        if moved and not self.env.su:
-            self._retention_check_holder(moved)
-        # those that showed another company's card
-        return moved.filtered(lambda partner: partner.commercial_partner_id != partner)
-
-    def _retention_clear_card(self):
-        """Forget the card values of these partners in every company: the next recompute examines them anew."""
-        if not self:
-            return
-        self.flush_recordset(list(SYSTEM_FIELDS))
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner SET %s WHERE id = ANY(%s)",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in SYSTEM_FIELDS),
-                self.ids,
-            )
-        )
-        self.invalidate_recordset(list(SYSTEM_FIELDS))
-
-    def _retention_copy_card_from_commercial(self):
-        """A contact shows its company's data card at once (all companies), not only after the next recompute."""
-        if not self:
-            return
-        self.flush_recordset(["commercial_partner_id"])
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner c SET %s FROM res_partner p WHERE c.id = ANY(%s) AND p.id = c.commercial_partner_id"
-                " AND p.id != c.id",
-                SQL(", ").join(SQL("%s = p.%s", SQL.identifier(f), SQL.identifier(f)) for f in CARD_FIELDS),
-                self.ids,
-            )
-        )
-        self.invalidate_recordset(list(CARD_FIELDS))
-
-    def _retention_check_override(self, vals):
-        """Overrides and their reasons are for supervisors and managers; an override holds only with a
-        reason (given with it, or kept from before), on a company, never on a contact."""
-        if not self.env.su and not self.env.user.has_group("customer_retention.group_retention_supervisor"):
-            raise AccessError(self.env._("Only retention supervisors and managers may override a customer's class."))
-        if vals.get("parent_id") or any(partner.commercial_partner_id != partner for partner in self):
-            raise UserError(self.env._("Override the class on the company, not on one of its contacts."))
-        for field, reason_field in OVERRIDE_FIELDS.items():
-            label = self._fields[field]._description_string(self.env)
-            for partner in self or [self.browse()]:
-                override = vals[field] if field in vals else partner[field]
-                reason = vals[reason_field] if reason_field in vals else partner[reason_field]
-                if override and not (reason or "").strip():
-                    raise ValidationError(self.env._("%(field)s needs a reason.", field=label))
-
-    def _retention_apply_overrides(self, vals):
-        """Make an override (or its removal) effective at once, with history and chatter."""
-        company = self.env.company
-        pairs = []
-        if "retention_abc_override" in vals:
-            pairs.append(("abc", "retention_abc_class", "retention_abc_class_auto", "retention_abc_override"))
-        if "retention_stage_override" in vals:
-            pairs.append(
-                ("stage", "retention_lifecycle_stage", "retention_lifecycle_stage_auto", "retention_stage_override")
-            )
-        changes = []
-        for kind, effective, auto, override in pairs:
-            reason_field = override + "_reason"
-            by_value = {}
-            for partner in self:
-                new = partner[override] or partner[auto] or False
-                old = partner[effective] or False
-                if new != old:
-                    by_value.setdefault(new, []).append(partner.id)
-                    reason = partner[reason_field] if partner[override] else self.env._("Override cleared")
-                    changes.append(
-                        {
-                            "partner_id": partner.id,
-                            "kind": kind,
-                            "old": old,
-                            "new": new,
-                            "origin": "manual",
-                            "reason": reason,
-                        }
-                    )
-            for value, ids in by_value.items():
-                values = {effective: value}
-                if kind == "stage":
-                    values["retention_stage_date"] = fields.Date.context_today(self)
-                self._retention_sql_set(company, values, ids)
-        self.env["retention.class.history"]._log_changes(company, changes)
-
-    # --- storage glue used by the recompute and the overrides ---------------------------------------
-    @api.model
-    def _retention_sql_set(self, company, values, commercial_ids):
-        """Set company-dependent card fields to the same ``values`` on commercial partners and their contacts."""
-        self._retention_sql_patch(company, dict.fromkeys(commercial_ids, values))
-
-    @api.model
-    def _retention_sql_patch(self, company, patches):
-        """Set company-dependent card fields per commercial partner (and its contacts) in one UPDATE:
-        ``patches`` is {commercial partner id: {field name: new value}}. Each row is written once whatever
-        the number of fields that change, so a first run does not leave a dead tuple per field and row."""
-        if not patches:
-            return
-        fnames = sorted({fname for patch in patches.values() for fname in patch})
-        self.flush_model([*fnames, "commercial_partner_id"])
-
-        kinds = {fname: BY_NAME[fname].kind for fname in fnames}
-        document = {
-            str(pid): {fname: to_stored(kinds[fname], value) for fname, value in patch.items()}
-            for pid, patch in patches.items()
-        }
-        key = str(company.id)
-        self.env.execute_query(
-            SQL(
-                """UPDATE res_partner p SET %(assignments)s
-                     FROM jsonb_each(%(document)s::jsonb) AS v(id, patch)
-                    WHERE p.commercial_partner_id = v.id::int""",
-                assignments=SQL(", ").join(
-                    SQL(
-                        """%(col)s = CASE WHEN v.patch ? %(fname)s
-                                     THEN COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text,
-                                                                                                v.patch -> %(fname)s)
-                                     ELSE p.%(col)s END""",
-                        col=SQL.identifier(fname),
-                        fname=fname,
-                        key=key,
-                    )
-                    for fname in fnames
-                ),
-                document=json.dumps(document),
-            )
-        )
-        self.invalidate_model(fnames)
-
-    def _retention_card_snapshot(self):
-        """What a user watches on the card, to tell them what an action of theirs changed."""
-        self.ensure_one()
-        card = self.sudo()
-        return {
-            "last_contact": card.retention_last_contact_date,
-            "next_contact": card.retention_next_contact_date,
-            "risk_level": card.retention_risk_level,
-            "risk_score": card.retention_risk_score,
-        }
-
-    def _retention_card_changes(self, old):
-        """One sentence, in the user's language: the card now, and the risk before when it moved."""
-        self.ensure_one()
-        new = self._retention_card_snapshot()
-        risks = dict(self._fields["retention_risk_level"]._description_selection(self.env))
-        sentence = self.env._(
-            "%(customer)s: last contact %(last)s, next contact %(next)s, risk %(risk)s (%(score)s/100).",
-            customer=self.name,
-            last=new["last_contact"] or "-",
-            next=new["next_contact"] or "-",
-            risk=risks.get(new["risk_level"], "-"),
-            score=new["risk_score"],
-        )
-        if (old["risk_level"], old["risk_score"]) != (new["risk_level"], new["risk_score"]):
-            sentence += " " + self.env._(
-                "Risk was %(risk)s (%(score)s/100).", risk=risks.get(old["risk_level"], "-"), score=old["risk_score"]
-            )
-        return sentence
-
-    # --- who keeps a customer -----------------------------------------------------------------------
-    @api.model
-    def _retention_customers_domain(self, salesperson):
-        """The customers (commercial partners) a salesperson manages."""
-        return [("user_id", "=", salesperson.id), ("parent_id", "=", False)]
-
-    def _retention_supervisor(self):
-        """The supervisor of the customer: leader of its account manager's sales team."""
-        return self.commercial_partner_id.user_id.sale_team_id.user_id
-
-    def _retention_kept_by(self, user):
-        """The customers of ``self`` that ``user`` keeps (reads and writes their confidential data): their
-        account manager, a supervisor leading the account manager's team, or any retention manager.
-        Mirrors the record rules of the confidential models."""
-        if user._is_superuser() or user.has_group("customer_retention.group_retention_manager"):
-            return self
-        is_supervisor = user.has_group("customer_retention.group_retention_supervisor")
-        return self.filtered(
-            lambda partner: (
-                (owner := partner._retention_holder()) == user or (is_supervisor and owner.sale_team_id.user_id == user)
-            )
-        )
 
     @api.depends_context("uid", "company")
     def _compute_retention_profile(self):
@@ -877,59 +566,6 @@ class ResPartner(models.Model):
             partner.retention_care_plan_count = counts["retention.care.plan"].get(customer, 0)
             partner.retention_action_check_count = counts["retention.action.check"].get(customer, 0)
 
-    def _retention_open_care(self, model, name):
-        self.ensure_one()
-        customer = self.commercial_partner_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": model,
-            "view_mode": "list,form",
-            "domain": [("partner_id", "=", customer.id)],
-            "context": {"default_partner_id": customer.id},
-        }
-
-    @api.model
-    def _retention_customers_action(self):
-        """The Customers menu: a salesperson lands on her own customers, a supervisor on his team's, a retention
-        manager on every customer and prospect (filters the user may remove)."""
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_retention.res_partner_action_retention")
-        context = {"search_default_retention_customers": 1, "default_is_company": True}
-        user = self.env.user
-        if user.has_group("customer_retention.group_retention_manager"):
-            pass
-        elif user.has_group("customer_retention.group_retention_supervisor"):
-            context["search_default_retention_my_team"] = 1
-        else:
-            context["search_default_retention_my_customers"] = 1
-        action["context"] = context
-        return action
-
-    def action_retention_apply_value_type(self):
-        """One click: the customer's value type becomes the suggested one (a normal write, with its checks)."""
-        for partner in self:
-            if partner.retention_value_type_suggested and not partner.retention_value_type:
-                partner.write({"retention_value_type": partner.retention_value_type_suggested})
-        return True
-
-    def action_retention_open_referrals(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Referred Customers"),
-            "res_model": "res.partner",
-            "view_mode": "list,form",
-            "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
-            "domain": [("retention_referred_by_id.commercial_partner_id", "=", self.commercial_partner_id.id)],
-            "context": {"default_retention_referred_by_id": self.commercial_partner_id.id},
-        }
-
-    def action_retention_open_care_plans(self):
-        return self._retention_open_care("retention.care.plan", self.env._("Care Plans"))
-
-    def action_retention_open_action_checks(self):
-        return self._retention_open_care("retention.action.check", self.env._("Action Checks"))
-
     @api.depends("retention_risk_factors")
     @api.depends_context("company", "lang")
     def _compute_retention_risk_reasons(self):
@@ -1014,6 +650,231 @@ class ResPartner(models.Model):
         )
         return [("id", "in" if (operator == "=") == value else "not in", orphans)]
 
+    @api.model
+    def _group_expand_retention_stage(self, values, domain):
+        return [key for key, _label in STAGE_SELECTION]
+
+    # --- constraints ------------------------------------------------------------------------------
+    @api.constrains("retention_referred_by_id")
+    def _check_retention_referred_by(self):
+        for partner in self:
+            if partner.retention_referred_by_id and (
+                partner.retention_referred_by_id.commercial_partner_id == partner.commercial_partner_id
+            ):
+                raise ValidationError(self.env._("A customer cannot refer itself."))
+
+    # --- CRUD and ORM: who may write what --------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        context = self.env.context
+        if not self.env.su:
+            # neither a default_<field> in the context nor a user default chooses a protected field
+            protected = self._retention_protected_on_create()
+            context = {
+                key: value
+                for key, value in context.items()
+                if not (key.startswith("default_") and key.removeprefix("default_") in protected)
+            }
+            vals_list = [self._retention_refuse_system_values(vals, protected) for vals in vals_list]
+        overridden = [bool(OVERRIDE_FIELDS.keys() & {f for f, v in vals.items() if v}) for vals in vals_list]
+        for vals, override in zip(vals_list, overridden, strict=True):
+            if override or any(vals.get(reason) for reason in OVERRIDE_FIELDS.values()):
+                self.browse()._retention_check_override(vals)
+        # the context without the defaults it may not give (a dict replaces it: kwargs could only add keys)
+        partners = super(ResPartner, self.with_context(context)).create(vals_list)  # pylint: disable=context-overridden
+        partners = partners.with_env(self.env)
+        for partner, vals, override in zip(partners, vals_list, overridden, strict=True):
+            if override:  # an override given at creation (form, import) is history like any other
+                partner._retention_apply_overrides(vals)
+        partners.filtered("parent_id")._retention_copy_card_from_commercial()
+        return partners
+
+    def write(self, vals):
+        if self.env.context.get("retention_merge") is MERGE_MARK:
+            skipped = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
+            vals = {fname: value for fname, value in vals.items() if fname not in skipped}
+        if not self.env.su:
+            refuse_server_values(self, vals, [fname for fname in SYSTEM_FIELDS if fname in vals])
+        vals = dict(vals)
+        overrides = OVERRIDE_FIELDS.keys() & set(vals)
+        if overrides or set(OVERRIDE_FIELDS.values()) & set(vals):
+            self._retention_check_override(vals)
+            for field in overrides:
+                if not vals[field]:
+                    vals[OVERRIDE_FIELDS[field]] = False  # a cleared override leaves no stale reason behind
+        if (
+            not self.env.su
+            and set(MANUAL_FIELDS) & set(vals)
+            and self.env.context.get("retention_merge") is not MERGE_MARK
+        ):
+            # the relationship classes of a customer are its keepers' judgement: not another team's
+            self._retention_check_holder(self.commercial_partner_id)
+        old_owners = self._retention_owner_changes(vals)
+        moved = self._retention_parent_changes(vals)
+        res = super().write(vals)
+        if overrides:
+            self._retention_apply_overrides(vals)
+        if old_owners:
+            self._retention_record_owner_changes(old_owners)
+        if "parent_id" in vals:
+            self._retention_copy_card_from_commercial()
+        # a contact that becomes a company of its own starts without the card it showed
+        moved.filtered(lambda partner: partner.commercial_partner_id == partner)._retention_clear_card()
+        return res
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + list(MANUAL_FIELDS)
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        """A comparison of a card date with a date compiles to a comparison of the stored ISO text instead of
+        Odoo's ``(col -> company ->> 0)::date``: the same rows (ISO dates sort as text), but PostgreSQL can index
+        text and not the text-to-date cast (it depends on the session's DateStyle)."""
+        if fname in INDEXED_DATES and operator in CARD_DATE_OPERATORS and isinstance(value, (date, str)):
+            field = self._fields[fname]
+            try:
+                day = fields.Date.to_date(value)
+            except ValueError:
+                day = None
+            if day and not field.get_company_dependent_fallback(self):
+                self.check_field_access_rights("read", [fname])
+                return SQL(
+                    "((%s -> %s) ->> 0) %s %s",
+                    SQL.identifier(alias, fname, to_flush=field),
+                    str(self.env.company.id),
+                    SQL(operator),
+                    fields.Date.to_string(day),
+                )
+        return super()._condition_to_sql(alias, fname, operator, value, query)
+
+    @api.model
+    def _retention_protected_on_create(self):
+        """Fields a user's create never sets: the system's card and the overrides (given explicitly, with their
+        rules); for users outside the retention groups, every retention field."""
+        protected = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
+        if not self.env.user.has_group(USER_GROUP):
+            protected |= {
+                fname for fname, field in self._fields.items() if fname.startswith("retention_") and field.store
+            }
+        return protected
+
+    def _retention_refuse_system_values(self, vals, protected):
+        """Users, imports included, never write the card's metrics, classes, risk and contact dates (the
+        recompute's, and a done action check's), and users outside the retention groups set no retention
+        field. An empty value (an imported column left blank) is dropped; a missing one is empty."""
+        vals = {fname: value for fname, value in vals.items() if fname not in protected or value}
+        if self.env.user.has_group(USER_GROUP):
+            refused = [fname for fname in SYSTEM_FIELDS if fname in vals]
+        else:
+            refused = [fname for fname in protected if fname in vals]
+        refuse_server_values(self, vals, refused)
+        return {**dict.fromkeys(protected, False), **vals}
+
+    def _retention_check_override(self, vals):
+        """Overrides and their reasons are for supervisors and managers; an override holds only with a
+        reason (given with it, or kept from before), on a company, never on a contact."""
+        if not self.env.su and not self.env.user.has_group(SUPERVISOR_GROUP):
+            raise AccessError(self.env._("Only retention supervisors and managers may override a customer's class."))
+        if vals.get("parent_id") or any(partner.commercial_partner_id != partner for partner in self):
+            raise UserError(self.env._("Override the class on the company, not on one of its contacts."))
+        for field, reason_field in OVERRIDE_FIELDS.items():
+            label = self._fields[field]._description_string(self.env)
+            for partner in self or [self.browse()]:
+                override = vals[field] if field in vals else partner[field]
+                reason = vals[reason_field] if reason_field in vals else partner[reason_field]
+                if override and not (reason or "").strip():
+                    raise ValidationError(self.env._("%(field)s needs a reason.", field=label))
+
+    def _retention_parent_changes(self, vals):
+        """Moving a customer under another company, a contact to another one, or making a contact a company
+        changes who holds it: its account manager, their supervisor or a manager does it. Returns the moved
+        partners that showed another company's card."""
+        if "parent_id" not in vals and "is_company" not in vals:
+            return self.browse()
+        moved = self.filtered(
+            lambda partner: (
+                ("parent_id" in vals and partner.parent_id.id != (vals["parent_id"] or False))
+                or ("is_company" in vals and partner.is_company != bool(vals["is_company"]))
+            )
+        )
+        if moved and not self.env.su:
+            self._retention_check_holder(moved)
+        # those that showed another company's card
+        return moved.filtered(lambda partner: partner.commercial_partner_id != partner)
+
+    def _retention_owner_changes(self, vals):
+        """{customer: old account manager} for the customers whose account manager ``vals`` changes, once
+        the current user was found allowed to make the change."""
+        if "user_id" not in vals:
+            return {}
+        new_user = self.env["res.users"].sudo().browse(vals["user_id"] or [])
+        company_partners = self.env["res.company"].sudo().search([]).partner_id  # pylint: disable=no-search-all
+        changed = (
+            self.sudo()
+            .with_context(active_test=False)
+            .filtered(
+                lambda partner: partner.user_id != new_user and not partner.user_ids and partner not in company_partners
+            )
+        )
+        if changed and not self.env.su:
+            # a contact too: a customer made a contact for a moment is no way round
+            self._retention_check_owner_change(changed, new_user)
+        return {customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)}
+
+    # --- actions ----------------------------------------------------------------------------------
+    @api.model
+    def _retention_customers_action(self):
+        """The Customers menu: a salesperson lands on her own customers, a supervisor on his team's, a retention
+        manager on every customer and prospect (filters the user may remove)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_retention.res_partner_action_retention")
+        context = {"search_default_retention_customers": 1, "default_is_company": True}
+        user = self.env.user
+        if user.has_group(MANAGER_GROUP):
+            pass
+        elif user.has_group(SUPERVISOR_GROUP):
+            context["search_default_retention_my_team"] = 1
+        else:
+            context["search_default_retention_my_customers"] = 1
+        action["context"] = context
+        return action
+
+    def action_retention_apply_value_type(self):
+        """One click: the customer's value type becomes the suggested one (a normal write, with its checks)."""
+        for partner in self:
+            if partner.retention_value_type_suggested and not partner.retention_value_type:
+                partner.write({"retention_value_type": partner.retention_value_type_suggested})
+        return True
+
+    def action_retention_open_referrals(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Referred Customers"),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
+            "domain": [("retention_referred_by_id.commercial_partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"default_retention_referred_by_id": self.commercial_partner_id.id},
+        }
+
+    def action_retention_open_care_plans(self):
+        return self._retention_open_care("retention.care.plan", self.env._("Care Plans"))
+
+    def action_retention_open_action_checks(self):
+        return self._retention_open_care("retention.action.check", self.env._("Action Checks"))
+
+    def _retention_open_care(self, model, name):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", customer.id)],
+            "context": {"default_partner_id": customer.id},
+        }
+
     def action_retention_open_profile(self):
         """Open the customer's confidential profile; a keeper without one gets a new one to fill in."""
         self.ensure_one()
@@ -1054,36 +915,206 @@ class ResPartner(models.Model):
             "context": {"default_partner_id": self.commercial_partner_id.id},
         }
 
-    def _retention_reassign(self, new_user, reason):
-        """Give these customers to ``new_user`` in one step (孤儿客户 adoption, DOMAIN §3), with the reason
-        kept in each customer's chatter and the account manager history. All of it or nothing."""
-        customers = self.commercial_partner_id
-        self._retention_check_reassign(customers, new_user, reason)
-        with self.env.cr.savepoint():
-            # checked above: the write records the change like any other change of account manager
-            customers.sudo().with_context(retention_owner_reason=reason).write({"user_id": new_user.id})
-        return customers.filtered(lambda customer: customer.user_id == new_user)
+    def action_retention_open_history(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Class History"),
+            "res_model": "retention.class.history",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"search_default_group_kind": 0},
+        }
 
-    # --- changes of account manager -----------------------------------------------------------------
-    def _retention_owner_changes(self, vals):
-        """{customer: old account manager} for the customers whose account manager ``vals`` changes, once
-        the current user was found allowed to make the change."""
-        if "user_id" not in vals:
-            return {}
-        new_user = self.env["res.users"].sudo().browse(vals["user_id"] or [])
-        company_partners = self.env["res.company"].sudo().search([]).partner_id  # pylint: disable=no-search-all
-        changed = (
-            self.sudo()
-            .with_context(active_test=False)
-            .filtered(
-                lambda partner: partner.user_id != new_user and not partner.user_ids and partner not in company_partners
+    def action_retention_recompute(self):
+        return self.env["retention.recompute"].action_recompute_now()
+
+    # --- the card: overrides and set-based writes of the recompute, action checks and reminders ------
+    def _retention_apply_overrides(self, vals):
+        """Make an override (or its removal) effective at once, with history and chatter."""
+        company = self.env.company
+        pairs = []
+        if "retention_abc_override" in vals:
+            pairs.append(("abc", "retention_abc_class", "retention_abc_class_auto", "retention_abc_override"))
+        if "retention_stage_override" in vals:
+            pairs.append(
+                ("stage", "retention_lifecycle_stage", "retention_lifecycle_stage_auto", "retention_stage_override")
+            )
+        changes = []
+        for kind, effective, auto, override in pairs:
+            reason_field = override + "_reason"
+            by_value = {}
+            for partner in self:
+                new = partner[override] or partner[auto] or False
+                old = partner[effective] or False
+                if new != old:
+                    by_value.setdefault(new, []).append(partner.id)
+                    reason = partner[reason_field] if partner[override] else self.env._("Override cleared")
+                    changes.append(
+                        {
+                            "partner_id": partner.id,
+                            "kind": kind,
+                            "old": old,
+                            "new": new,
+                            "origin": "manual",
+                            "reason": reason,
+                        }
+                    )
+            for value, ids in by_value.items():
+                values = {effective: value}
+                if kind == "stage":
+                    values["retention_stage_date"] = fields.Date.context_today(self)
+                self._retention_sql_set(company, values, ids)
+        self.env["retention.class.history"]._log_changes(company, changes)
+
+    @api.model
+    def _retention_sql_set(self, company, values, commercial_ids):
+        """Set company-dependent card fields to the same ``values`` on commercial partners and their contacts."""
+        self._retention_sql_patch(company, dict.fromkeys(commercial_ids, values))
+
+    @api.model
+    def _retention_sql_patch(self, company, patches):
+        """Set company-dependent card fields per commercial partner (and its contacts) in one UPDATE:
+        ``patches`` is {commercial partner id: {field name: new value}}. Each row is written once whatever
+        the number of fields that change, so a first run does not leave a dead tuple per field and row."""
+        if not patches:
+            return
+        fnames = sorted({fname for patch in patches.values() for fname in patch})
+        self.flush_model([*fnames, "commercial_partner_id"])
+
+        kinds = {fname: BY_NAME[fname].kind for fname in fnames}
+        document = {
+            str(pid): {fname: to_stored(kinds[fname], value) for fname, value in patch.items()}
+            for pid, patch in patches.items()
+        }
+        key = str(company.id)
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p SET %(assignments)s
+                     FROM jsonb_each(%(document)s::jsonb) AS v(id, patch)
+                    WHERE p.commercial_partner_id = v.id::int""",
+                assignments=SQL(", ").join(
+                    SQL(
+                        """%(col)s = CASE WHEN v.patch ? %(fname)s
+                                     THEN COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text,
+                                                                                                v.patch -> %(fname)s)
+                                     ELSE p.%(col)s END""",
+                        col=SQL.identifier(fname),
+                        fname=fname,
+                        key=key,
+                    )
+                    for fname in fnames
+                ),
+                document=json.dumps(document),
             )
         )
-        if changed and not self.env.su:
-            # a contact too: a customer made a contact for a moment is no way round
-            self._retention_check_owner_change(changed, new_user)
-        return {customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)}
+        self.invalidate_model(fnames)
 
+    def _retention_clear_card(self):
+        """Forget the card values of these partners in every company: the next recompute examines them anew."""
+        if not self:
+            return
+        self.flush_recordset(list(SYSTEM_FIELDS))
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET %s WHERE id = ANY(%s)",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in SYSTEM_FIELDS),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(list(SYSTEM_FIELDS))
+
+    def _retention_copy_card_from_commercial(self):
+        """A contact shows its company's data card at once (all companies), not only after the next recompute."""
+        if not self:
+            return
+        self.flush_recordset(["commercial_partner_id"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner c SET %s FROM res_partner p WHERE c.id = ANY(%s) AND p.id = c.commercial_partner_id"
+                " AND p.id != c.id",
+                SQL(", ").join(SQL("%s = p.%s", SQL.identifier(f), SQL.identifier(f)) for f in CARD_FIELDS),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(list(CARD_FIELDS))
+
+    def _retention_card_snapshot(self):
+        """What a user watches on the card, to tell them what an action of theirs changed."""
+        self.ensure_one()
+        card = self.sudo()
+        return {
+            "last_contact": card.retention_last_contact_date,
+            "next_contact": card.retention_next_contact_date,
+            "risk_level": card.retention_risk_level,
+            "risk_score": card.retention_risk_score,
+        }
+
+    def _retention_card_changes(self, old):
+        """One sentence, in the user's language: the card now, and the risk before when it moved."""
+        self.ensure_one()
+        new = self._retention_card_snapshot()
+        risks = dict(self._fields["retention_risk_level"]._description_selection(self.env))
+        sentence = self.env._(
+            "%(customer)s: last contact %(last)s, next contact %(next)s, risk %(risk)s (%(score)s/100).",
+            customer=self.name,
+            last=new["last_contact"] or "-",
+            next=new["next_contact"] or "-",
+            risk=risks.get(new["risk_level"], "-"),
+            score=new["risk_score"],
+        )
+        if (old["risk_level"], old["risk_score"]) != (new["risk_level"], new["risk_score"]):
+            sentence += " " + self.env._(
+                "Risk was %(risk)s (%(score)s/100).", risk=risks.get(old["risk_level"], "-"), score=old["risk_score"]
+            )
+        return sentence
+
+    # --- who holds a customer ---------------------------------------------------------------------
+    @api.model
+    def _retention_customers_domain(self, salesperson):
+        """The customers (commercial partners) a salesperson manages."""
+        return [("user_id", "=", salesperson.id), ("parent_id", "=", False)]
+
+    def _retention_holder(self):
+        """Who holds this partner: its account manager, or for a contact without one, its company's (for a
+        customer, its account manager)."""
+        self.ensure_one()
+        partner = self.sudo()
+        return partner.user_id or partner.commercial_partner_id.user_id
+
+    def _retention_supervisor(self):
+        """The supervisor of the customer: leader of its account manager's sales team."""
+        return self.commercial_partner_id.user_id.sale_team_id.user_id
+
+    def _retention_kept_by(self, user):
+        """The customers of ``self`` that ``user`` keeps (reads and writes their confidential data): their
+        account manager, a supervisor leading the account manager's team, or any retention manager.
+        Mirrors the record rules of the confidential models."""
+        if user._is_superuser() or user.has_group(MANAGER_GROUP):
+            return self
+        is_supervisor = user.has_group(SUPERVISOR_GROUP)
+        return self.filtered(
+            lambda partner: (
+                (owner := partner._retention_holder()) == user or (is_supervisor and owner.sale_team_id.user_id == user)
+            )
+        )
+
+    def _retention_check_holder(self, partners):
+        """The current user acts for ``partners`` as their holder (``_retention_kept_by``); a partner nobody
+        holds is anyone's."""
+        held = partners.sudo().filtered(lambda partner: partner._retention_holder())
+        foreign = held - held._retention_kept_by(self.env.user)
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "%(partners)s are held by %(users)s: only they, their supervisor or a retention manager may "
+                    "do this.",
+                    partners=", ".join(foreign.mapped("display_name")),
+                    users=", ".join({partner._retention_holder().name for partner in foreign}),
+                )
+            )
+
+    # --- changes of account manager: checked here, each document moved by its model --------------
     def _retention_check_owner_change(self, customers, new_user):
         """Who changes a customer's account manager: a retention manager, anyone; a supervisor, for the
         customers of the teams they lead and orphans, to themselves or a member of those teams (or to
@@ -1091,10 +1122,10 @@ class ResPartner(models.Model):
         user = self.env.user
         if new_user and (not new_user.active or new_user.share):
             raise UserError(self.env._("The new account manager must be an active internal user."))
-        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
+        if self.env.su or user.has_group(MANAGER_GROUP):
             return
         customers = customers.sudo()
-        if not user.has_group("customer_retention.group_retention_supervisor"):
+        if not user.has_group(SUPERVISOR_GROUP):
             held = customers.filtered(lambda partner: partner._retention_holder() not in (user, user.browse()))
             if new_user != user or held:
                 raise AccessError(
@@ -1118,28 +1149,6 @@ class ResPartner(models.Model):
                     customers=", ".join(foreign.mapped("name")),
                 )
             )
-
-    def _retention_check_holder(self, partners):
-        """The current user acts for ``partners`` as their holder (``_retention_kept_by``); a partner nobody
-        holds is anyone's."""
-        held = partners.sudo().filtered(lambda partner: partner._retention_holder())
-        foreign = held - held._retention_kept_by(self.env.user)
-        if foreign:
-            raise AccessError(
-                self.env._(
-                    "%(partners)s are held by %(users)s: only they, their supervisor or a retention manager may "
-                    "do this.",
-                    partners=", ".join(foreign.mapped("display_name")),
-                    users=", ".join({partner._retention_holder().name for partner in foreign}),
-                )
-            )
-
-    def _retention_holder(self):
-        """Who holds this partner: its account manager, or for a contact without one, its company's (for a
-        customer, its account manager)."""
-        self.ensure_one()
-        partner = self.sudo()
-        return partner.user_id or partner.commercial_partner_id.user_id
 
     def _retention_record_owner_changes(self, old_owners):
         """After a change of account manager: contacts that followed the old one, open care plans and
@@ -1194,20 +1203,16 @@ class ResPartner(models.Model):
         if not new_user:
             raise UserError(self.env._("The new account manager must be an active internal user."))
         user = self.env.user
-        if not (self.env.su or user.has_group("customer_retention.group_retention_supervisor")):
+        if not (self.env.su or user.has_group(SUPERVISOR_GROUP)):
             raise AccessError(self.env._("Only supervisors and retention managers reassign customers."))
         self._retention_check_owner_change(customers, new_user)
 
-    def action_retention_recompute(self):
-        return self.env["retention.recompute"].action_recompute_now()
-
-    def action_retention_open_history(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Class History"),
-            "res_model": "retention.class.history",
-            "view_mode": "list,form",
-            "domain": [("partner_id", "=", self.commercial_partner_id.id)],
-            "context": {"search_default_group_kind": 0},
-        }
+    def _retention_reassign(self, new_user, reason):
+        """Give these customers to ``new_user`` in one step (孤儿客户 adoption, DOMAIN §3), with the reason
+        kept in each customer's chatter and the account manager history. All of it or nothing."""
+        customers = self.commercial_partner_id
+        self._retention_check_reassign(customers, new_user, reason)
+        with self.env.cr.savepoint():
+            # checked above: the write records the change like any other change of account manager
+            customers.sudo().with_context(retention_owner_reason=reason).write({"user_id": new_user.id})
+        return customers.filtered(lambda customer: customer.user_id == new_user)

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .groups import MANAGER_GROUP
 from .res_partner import SATISFACTION_SELECTION
 
 # what the chatter writes on a record, whatever its state
@@ -181,7 +182,7 @@ class RetentionActionCheck(models.Model):
     def _check_people(self):
         """A check is recorded by the person who acts, or for a member of a team the user leads; a manager
         records for anyone. Its expenses count on that person's scorecard."""
-        if self.env.su or self.env.user.has_group("customer_retention.group_retention_manager"):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
             return
         user = self.env.user
         led_members = user._retention_led_members()

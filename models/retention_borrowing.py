@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
+from .groups import MANAGER_GROUP
 
-MANAGER_GROUP = "customer_retention.group_retention_manager"
 # One pending or open borrowing per borrower and profile, held by PostgreSQL: a request holds the time from the
 # moment it was made (until decided), an approved borrowing its period; two of them may not overlap. A new
 # request thus clashes with a pending one and with an approved one that has not ended, exactly what the Python

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .database_rules import ensure_constraint, refuse_conflicts
 from .dates import week_start
+from .groups import MANAGER_GROUP
 
 # one review per salesperson, week and company, held by PostgreSQL (the Python check is _check_one_per_week)
 ONE_PER_WEEK_CONSTRAINT = "one_per_week"
@@ -93,9 +94,7 @@ class RetentionCardReview(models.Model):
 
     @api.model
     def _check_reviewer(self, supervisor, salesperson):
-        if salesperson.sale_team_id.user_id != supervisor and not supervisor.has_group(
-            "customer_retention.group_retention_manager"
-        ):
+        if salesperson.sale_team_id.user_id != supervisor and not supervisor.has_group(MANAGER_GROUP):
             raise ValidationError(
                 self.env._(
                     "%(supervisor)s does not lead the sales team of %(salesperson)s: only their supervisor or a "

@@ -3,9 +3,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
+from .groups import MANAGER_GROUP
 from .retention_server_fields_mixin import refuse_server_values
-
-MANAGER_GROUP = "customer_retention.group_retention_manager"
 
 STATES = [
     ("draft", "Draft"),

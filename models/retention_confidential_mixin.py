@@ -2,7 +2,7 @@ from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
-SUPERVISOR_GROUP = "customer_retention.group_retention_supervisor"
+from .groups import MANAGER_GROUP, SUPERVISOR_GROUP
 
 
 def read_write(method):
@@ -46,7 +46,7 @@ class RetentionConfidentialMixin(models.AbstractModel):
         """The records of the customers the user keeps (account manager, supervisor of their team), as the
         record rules that let them write; None when the user keeps all (manager, superuser)."""
         user = self.env.user
-        if self.env.su or user.has_group("customer_retention.group_retention_manager"):
+        if self.env.su or user.has_group(MANAGER_GROUP):
             return None
         path = self._confidential_customer_path
         domain = [(f"{path}.user_id", "=", user.id)]

@@ -14,6 +14,7 @@ from odoo.tools import SQL, mute_logger
 from .card_catalogue import INPUTS, METRICS, RULE_RESULTS
 from .card_rules import examine
 from .dates import first_moment_after
+from .groups import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class RetentionRecompute(models.AbstractModel):
     @api.model
     def action_recompute_now(self):
         """ "Recompute now" button: managers only, for the companies selected in the company switcher."""
-        if not self.env.user.has_group("customer_retention.group_retention_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only retention managers may recompute the customer data cards."))
         started = time.monotonic()
         stats = self._recompute(self.env.companies, examine_all=True)
@@ -132,7 +133,7 @@ class RetentionRecompute(models.AbstractModel):
     def _retention_notify_failure(self, company, error):
         """A failed night is never silent: the company's retention managers get it in their inbox (and by
         e-mail if they chose so), each in their language, with the error."""
-        group = self.env.ref("customer_retention.group_retention_manager")
+        group = self.env.ref(MANAGER_GROUP)
         managers = (
             self.env["res.users"]
             .sudo()

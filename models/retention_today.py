@@ -5,10 +5,8 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .dates import week_start
+from .groups import MANAGER_GROUP, SUPERVISOR_GROUP, USER_GROUP
 
-USER_GROUP = "customer_retention.group_retention_user"
-SUPERVISOR_GROUP = "customer_retention.group_retention_supervisor"
-MANAGER_GROUP = "customer_retention.group_retention_manager"
 # "became high risk", "decided": what happened in the last days
 RECENT_DAYS = 7
 # key dates announced ahead

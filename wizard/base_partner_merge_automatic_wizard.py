@@ -1,9 +1,8 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from ..models.groups import MANAGER_GROUP
 from ..models.res_partner import MERGE_MARK
-
-MANAGER_GROUP = "customer_retention.group_retention_manager"
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
