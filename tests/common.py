@@ -1,7 +1,7 @@
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user
 from odoo.tools import SQL
@@ -11,6 +11,8 @@ from odoo.addons.base.tests.common import BaseCommon
 SALESMAN = "base.group_partner_manager,sales_team.group_sale_salesman"
 SUPERVISOR = SALESMAN + ",customer_retention.group_retention_supervisor"
 MANAGER = SALESMAN + ",customer_retention.group_retention_manager"
+# what a user's click has: tracking on (the tests' default environment turns it off)
+TRACKING = {"tracking_disable": False, "mail_notrack": False}
 
 
 class RetentionCommon(BaseCommon):
@@ -162,3 +164,54 @@ class ProfileCommon(RetentionCommon):
         return cls.Borrowing.with_user(user).create(
             {"partner_id": (partner or cls.customer).id, "reason": reason, "duration_days": days}
         )
+
+
+class CareCommon(RetentionCommon):
+    """A key customer of salesman A, with a contact, and care plans built the way the form builds them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Plan = cls.env["retention.care.plan"]
+        cls.Check = cls.env["retention.action.check"]
+        cls.customer = cls._customer("Key Account Co", user=cls.salesman_a)
+        cls.contact = cls.Partner.create({"name": "Mr. Li", "parent_id": cls.customer.id})
+
+    def _plan(self, user=None, date_start="2026-07-01", date_end="2026-12-31", **vals):
+        """A plan of salesman A for the customer; its lines fall in the period."""
+        start = fields.Date.to_date(date_start)
+        values = {
+            "partner_id": self.customer.id,
+            "date_start": date_start,
+            "date_end": date_end,
+            "situation": "Biggest customer in the East, new purchasing director",
+            "target_ids": [
+                Command.create(
+                    {
+                        "product_id": self.product.id,
+                        "name": "Annual maintenance",
+                        "expected_date": start + timedelta(days=91),
+                        "expected_amount": 50000,
+                        "expected_profit": 12000,
+                    }
+                )
+            ],
+            "obstacle_ids": [Command.create({"name": "Competitor offers 10 % less", "importance": "1"})],
+            "action_ids": [
+                Command.create({"name": "Visit the chairman", "date": start + timedelta(days=14)}),
+                Command.create(
+                    {"name": "Plant tour", "date": start + timedelta(days=50), "owner_id": self.salesman_a2.id}
+                ),
+            ],
+            "contact_ids": [Command.create({"contact_id": self.contact.id, "support": "supporter"})],
+        }
+        plans = self.Plan.with_user(user or self.salesman_a).with_context(**TRACKING)
+        return plans.create({**values, **vals})
+
+    def _end_transaction(self):
+        """What a click's commit does: write the tracking of the changes (one line per transition)."""
+        self.env.flush_all()
+        self.env.cr.flush()
+
+    def _activities(self, record):
+        return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])

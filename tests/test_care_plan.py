@@ -1,62 +1,11 @@
-from datetime import date, timedelta
+from datetime import date
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import MANAGER, RetentionCommon
-
-TRACKING = {"tracking_disable": False, "mail_notrack": False}
-
-
-class CareCommon(RetentionCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Plan = cls.env["retention.care.plan"]
-        cls.Check = cls.env["retention.action.check"]
-        cls.customer = cls._customer("Key Account Co", user=cls.salesman_a)
-        cls.contact = cls.Partner.create({"name": "Mr. Li", "parent_id": cls.customer.id})
-
-    def _plan(self, user=None, date_start="2026-07-01", date_end="2026-12-31", **vals):
-        """A plan of salesman A for the customer; its lines fall in the period."""
-        start = fields.Date.to_date(date_start)
-        values = {
-            "partner_id": self.customer.id,
-            "date_start": date_start,
-            "date_end": date_end,
-            "situation": "Biggest customer in the East, new purchasing director",
-            "target_ids": [
-                Command.create(
-                    {
-                        "product_id": self.product.id,
-                        "name": "Annual maintenance",
-                        "expected_date": start + timedelta(days=91),
-                        "expected_amount": 50000,
-                        "expected_profit": 12000,
-                    }
-                )
-            ],
-            "obstacle_ids": [Command.create({"name": "Competitor offers 10 % less", "importance": "1"})],
-            "action_ids": [
-                Command.create({"name": "Visit the chairman", "date": start + timedelta(days=14)}),
-                Command.create(
-                    {"name": "Plant tour", "date": start + timedelta(days=50), "owner_id": self.salesman_a2.id}
-                ),
-            ],
-            "contact_ids": [Command.create({"contact_id": self.contact.id, "support": "supporter"})],
-        }
-        plans = self.Plan.with_user(user or self.salesman_a).with_context(**TRACKING)
-        return plans.create({**values, **vals})
-
-    def _end_transaction(self):
-        """What a click's commit does: write the tracking of the changes (one line per transition)."""
-        self.env.flush_all()
-        self.env.cr.flush()
-
-    def _activities(self, record):
-        return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])
+from .common import MANAGER, CareCommon
 
 
 @tagged("post_install", "-at_install")

@@ -14,7 +14,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfReader
 
-from .test_care_plan import CareCommon
+from .common import CareCommon
 
 
 def words(node):

@@ -5,8 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import ProfileCommon, RetentionCommon
-from .test_care_plan import CareCommon
+from .common import CareCommon, ProfileCommon, RetentionCommon
 
 RAW_RECORD = "res.users("
 

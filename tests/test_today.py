@@ -6,8 +6,7 @@ from lxml import etree
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import SALESMAN, ProfileCommon
-from .test_care_plan import CareCommon
+from .common import SALESMAN, CareCommon, ProfileCommon
 
 TODAY = date(2026, 6, 30)
 

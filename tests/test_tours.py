@@ -2,8 +2,7 @@ from datetime import date, datetime, timedelta
 
 from odoo.tests import HttpCase, tagged
 
-from .common import ProfileCommon
-from .test_care_plan import CareCommon
+from .common import CareCommon, ProfileCommon
 
 
 @tagged("post_install", "-at_install")
