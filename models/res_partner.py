@@ -289,7 +289,7 @@ class ResPartner(models.Model):
         string="Trend", compute="_compute_retention_trend_chart", sanitize=False, groups=USER_GROUP
     )
 
-    # --- confidential profile and account manager (DOMAIN §2, §3) -----------------------------------
+    # --- confidential profile and account manager -------------------------------------------------
     retention_profile_access = fields.Selection(
         [("none", "No Profile"), ("read", "Borrowed (read only)"), ("write", "Editable"), ("locked", "Confidential")],
         string="Confidential Profile",
@@ -1208,7 +1208,7 @@ class ResPartner(models.Model):
         self._retention_check_owner_change(customers, new_user)
 
     def _retention_reassign(self, new_user, reason):
-        """Give these customers to ``new_user`` in one step (孤儿客户 adoption, DOMAIN §3), with the reason
+        """Give these customers to ``new_user`` in one step (孤儿客户 adoption), with the reason
         kept in each customer's chatter and the account manager history. All of it or nothing."""
         customers = self.commercial_partner_id
         self._retention_check_reassign(customers, new_user, reason)

@@ -22,7 +22,7 @@ CHANNELS = [
 
 
 class RetentionActionCheck(models.Model):
-    """Customer care action check sheet 客户关怀行动检核表 (seed form 图表12-090): one care action, what was
+    """Customer care action check sheet 客户关怀行动检核表 (as on the paper sheet): one care action, what was
     confirmed, the next step, the competitors, the expenses and the customer's feedback."""
 
     _name = "retention.action.check"

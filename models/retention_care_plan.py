@@ -30,7 +30,7 @@ OVERLAP_FIELDS = {"partner_id", "company_id", "state", "date_start", "date_end"}
 
 
 class RetentionCarePlan(models.Model):
-    """Customer care plan 客户关怀计划 (seed forms 图表12-087/088/089): one per customer and period, written by the
+    """Customer care plan 客户关怀计划 (as on the paper form): one per customer and period, written by the
     account manager, approved by the supervisor of the customer's team, then carried out with action checks
     and evaluated by the supervisor when done."""
 

@@ -301,7 +301,7 @@ class RetentionRecompute(models.AbstractModel):
         revenue totals of the windows, usual interval and the automatic ABC class. A plain SELECT, so that
         PostgreSQL scans the orders with parallel workers (a temporary table would be filled by one process).
 
-        ABC (DOMAIN §2) ranks the customers by revenue in the window: a customer is A while the revenue of the
+        ABC ranks the customers by revenue in the window: a customer is A while the revenue of the
         customers ranked strictly above it is below the A cut-off share of the total (so the customer that
         reaches the cut-off is the last A), likewise B, else C; ties share a rank and a class; no class without
         positive revenue. Exact numeric comparison: no rounding at a cut-off.

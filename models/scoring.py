@@ -61,7 +61,7 @@ def revenue_trend(revenue_12m, revenue_prev_12m):
 
 
 def lifecycle_stage(facts, rules, today):
-    """Lifecycle stage (生命周期阶段) from the DOMAIN rules; False for a contact that never bought nor was quoted.
+    """Lifecycle stage (生命周期阶段) by the rules below; False for a contact that never bought nor was quoted.
 
     Checked in this order: churned (no order for ``churn_days``), decline (trend down more than
     ``decline_pct``, or silent for more than ``interval_factor`` x the usual interval, or high risk), growth
@@ -127,7 +127,7 @@ def suggested_value_type(abc, key_influence):
     return "key_influence" if key_influence else False
 
 
-# --- early warning 流失风险 (DOMAIN §6) ----------------------------------------------------------------
+# --- early warning 流失风险 -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RiskRules:
     """Weights (points at full strength, summing to 100 by default) and level thresholds (company settings)."""
