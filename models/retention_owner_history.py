@@ -4,6 +4,20 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 
+# every move of a customer between holders (领取 / 分配 / 退回 / 回收 / 升级 / 锁定 / 转移 / 认养)
+OWNER_MOVES = [
+    ("transfer", "Transfer"),
+    ("adopt", "Adoption"),
+    ("claim", "Claim"),
+    ("assign", "Assignment"),
+    ("return", "Return to Pool"),
+    ("release", "Release to Pool"),
+    ("escalate", "Escalation"),
+    ("lock", "Lock"),
+    ("unlock", "Unlock"),
+]
+
+
 class RetentionOwnerHistory(models.Model):
     """Each change of a customer's account manager, from the form, an import or a reassignment (who, from, to,
     when, why)."""
@@ -19,6 +33,7 @@ class RetentionOwnerHistory(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     from_user_id = fields.Many2one("res.users", string="From", readonly=True)
     to_user_id = fields.Many2one("res.users", string="To", readonly=True)
+    kind = fields.Selection(OWNER_MOVES, string="Move", required=True, default="transfer", readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Moved By", required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     reason = fields.Text(required=True, readonly=True)
