@@ -62,6 +62,8 @@ CATALOGUE = (
     CardField("retention_next_contact_date", "next_contact", DATE, RULE, index="date"),
     CardField("retention_risk_factors", "risk_factors", TEXT, RULE),
     CardField("retention_overdue_amount", "overdue_amount", FLOAT, RULE),
+    # the last day of a held customer's protection 保护期 (none when nobody holds it, when locked or without days)
+    CardField("retention_protection_end", "protection_end", DATE, RULE, index="date"),
     # the recompute's own: a card is examined again when what its rules read changes (fingerprint) or on the day
     # its rules may give another result (``scoring.recheck_date``)
     CardField("retention_recheck_date", "recheck", DATE, RULE, shown=False),
@@ -74,6 +76,9 @@ CATALOGUE = (
     CardField("retention_last_contact_date", "last_contact", DATE, INPUT),
     # the next contact date the last *Contact Due* reminder was for: one reminder per due date
     CardField("retention_contact_reminded_date", "contact_reminded", DATE, BOOKKEEPING, shown=False),
+    # the protection end the holder was warned of, and the one the customer was escalated for: once each
+    CardField("retention_protection_warned_date", "protection_warned", DATE, BOOKKEEPING, shown=False),
+    CardField("retention_escalated_date", "escalated", DATE, BOOKKEEPING, shown=False),
 )
 BY_NAME = {field.name: field for field in CATALOGUE}
 BY_KEY = {field.key: field for field in CATALOGUE}

@@ -1,8 +1,9 @@
 from odoo.tools import SQL
 
-# What a complete customer data card holds (客户资料卡, with the five items 增五项): the card completeness is the share of these
-# that are filled. Plain partner columns, company-dependent classifications typed by people, the contacts, and
-# the five items and key dates of the confidential profile (only whether they are filled, never their content).
+# What a complete customer data card 客户资料卡 holds, with the five items 增五项: the card completeness is the
+# share of these that are filled. Plain partner columns, company-dependent classifications typed by people, the
+# contacts, and the five items and key dates of the confidential profile (only whether they are filled, never
+# their content).
 COMPLETENESS_COLUMNS = ("phone", "email", "street", "city", "vat", "ref", "website", "industry_id")
 COMPLETENESS_CLASSES = (
     "retention_closeness",

@@ -29,6 +29,7 @@ class CardSettings:
     digits: int  # of the company currency: amounts on the card are rounded to them
     abc_a_cut: float
     abc_b_cut: float
+    protection: scoring.ProtectionRules
 
     @property
     def key(self):
@@ -41,7 +42,9 @@ class CardSettings:
             "digits": self.digits,
         }
         return hashlib.sha256(
-            repr((scoring.RULES_VERSION, self.lifecycle, context, self.abc_a_cut, self.abc_b_cut)).encode()
+            repr(
+                (scoring.RULES_VERSION, self.lifecycle, context, self.abc_a_cut, self.abc_b_cut, self.protection)
+            ).encode()
         ).hexdigest()
 
 
@@ -113,6 +116,19 @@ def classify(row, settings, today):
         "risk_factors": scoring.risk_factors_data(reasons),
         "overdue_amount": round(overdue_amount, settings.digits),
         "recheck": scoring.recheck_date(facts, risk_facts, settings.lifecycle, settings.risk, today) or False,
+        "protection_end": (
+            scoring.protection_end(
+                abc,
+                row["old_closeness"],
+                row["held_since"],
+                old_value(row, "last_contact"),
+                row["last_order"],
+                settings.protection,
+            )
+            if row["held"] and not row["locked"]
+            else None
+        )
+        or False,
         "inputs_key": row["inputs_key"],
     }
 

@@ -11,6 +11,8 @@ RETENTION_ACTIVITY_TYPES = (
     "customer_retention.mail_activity_type_risk_high",
     "customer_retention.mail_activity_type_contact_due",
     "customer_retention.mail_activity_type_key_date",
+    "customer_retention.mail_activity_type_protection_ending",
+    "customer_retention.mail_activity_type_escalated",
 )
 
 

@@ -5,11 +5,15 @@ from odoo.exceptions import ValidationError
 
 from .card_rules import CardSettings
 from .retention_input_mixin import quoted_number
-from .scoring import LifecycleRules, RiskRules
+from .scoring import LifecycleRules, ProtectionRules, RiskRules
 
 RUN_GROUPS = "base.group_system,customer_retention.group_retention_manager"
 WEIGHT_HELP = "Points this factor adds to the risk score at full strength (0 to 100)."
 CADENCE_HELP = "Days between two contacts with these customers (1 to 3650); the shortest cadence applies."
+PROTECT_HELP = (
+    "Days a salesperson keeps these customers without a follow-up (a done action check or a confirmed order), "
+    "counted from the latest follow-up or the day they received the customer (0 to 3650; 0: no countdown)."
+)
 
 
 class SettingBound(NamedTuple):
@@ -48,6 +52,16 @@ SETTING_BOUNDS = {
     "retention_cadence_strategic": SettingBound(1, 3650),
     "retention_key_date_lead_days": SettingBound(0, 60),
     "retention_overlap_days": SettingBound(0, 90),
+    "retention_protect_days_a": SettingBound(0, 3650),
+    "retention_protect_days_b": SettingBound(0, 3650),
+    "retention_protect_days_c": SettingBound(0, 3650),
+    "retention_protect_days_other": SettingBound(0, 3650),
+    "retention_protect_days_strategic": SettingBound(0, 3650),
+    "retention_protect_warn_days": SettingBound(0, 60),
+    "retention_claim_daily_cap": SettingBound(0, 1000),
+    "retention_holding_cap": SettingBound(0, 1000000),
+    "retention_lock_cap": SettingBound(0, 100000),
+    "retention_reclaim_cooldown_days": SettingBound(0, 3650),
 }
 
 
@@ -139,6 +153,58 @@ class ResCompany(models.Model):
         string="Overlapping Service Window (days)",
         default=3,
         help="Two care actions on one customer by different people within this many days are flagged (0 to 90).",
+    )
+
+    # ownership and the public pool 公海: protection period 保护期 and caps
+    retention_protect_days_a = fields.Integer(
+        string="Class A Protected (days)",
+        default=90,
+        help=PROTECT_HELP + " At the end a class A customer is escalated to the supervisor, never released.",
+    )
+    retention_protect_days_b = fields.Integer(string="Class B Protected (days)", default=60, help=PROTECT_HELP)
+    retention_protect_days_c = fields.Integer(string="Class C Protected (days)", default=30, help=PROTECT_HELP)
+    retention_protect_days_other = fields.Integer(
+        string="Unclassified Protected (days)",
+        default=30,
+        help=PROTECT_HELP + " For customers without an ABC class yet (prospects, no revenue in the window).",
+    )
+    retention_protect_days_strategic = fields.Integer(
+        string="Strategic Protected (days)",
+        default=90,
+        help=PROTECT_HELP + " Strategic customers are escalated to the supervisor at the end, never released.",
+    )
+    retention_protect_warn_days = fields.Integer(
+        string="Warn Before Release (days)",
+        default=7,
+        help="The salesperson gets an activity this many days before a protection ends, and the days left show "
+        "in red from then on (0 to 60).",
+    )
+    retention_claim_daily_cap = fields.Integer(
+        string="Claims per Day",
+        default=5,
+        help="Most customers a salesperson may claim from the pool in one day (0 to 1000; 0: no claims). A sales "
+        "team may set its own.",
+    )
+    retention_holding_cap = fields.Integer(
+        string="Customers Held at Most",
+        default=300,
+        help="Most customers one salesperson may hold (私海上限), counted when they claim or are given customers "
+        "(0 to 1000000; 0: no cap). A sales team may set its own.",
+    )
+    retention_lock_cap = fields.Integer(
+        string="Locked Customers at Most",
+        default=10,
+        help="Most customers of one salesperson locked against release (0 to 100000).",
+    )
+    retention_reclaim_cooldown_days = fields.Integer(
+        string="Claim Back After (days)",
+        default=30,
+        help="A salesperson who returned or lost a customer may claim it back from the pool only after this many "
+        "days (0 to 3650).",
+    )
+    retention_pool_show_revenue = fields.Boolean(
+        string="Show Revenue in the Pool",
+        help="Salespeople see the revenue of pool customers in the pool list.",
     )
 
     # the last nightly run of the card recompute, for the retention managers' today board (its failure text is
@@ -255,6 +321,13 @@ class ResCompany(models.Model):
             digits=self.currency_id.decimal_places,
             abc_a_cut=self.retention_abc_a_cut,
             abc_b_cut=self.retention_abc_b_cut,
+            protection=ProtectionRules(
+                days_a=self.retention_protect_days_a,
+                days_b=self.retention_protect_days_b,
+                days_c=self.retention_protect_days_c,
+                days_other=self.retention_protect_days_other,
+                days_strategic=self.retention_protect_days_strategic,
+            ),
         )
 
     def _retention_lifecycle_rules(self):

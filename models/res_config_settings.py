@@ -29,6 +29,21 @@ class ResConfigSettings(models.TransientModel):
     retention_cadence_strategic = fields.Integer(related="company_id.retention_cadence_strategic", readonly=False)
     retention_key_date_lead_days = fields.Integer(related="company_id.retention_key_date_lead_days", readonly=False)
     retention_overlap_days = fields.Integer(related="company_id.retention_overlap_days", readonly=False)
+    retention_protect_days_a = fields.Integer(related="company_id.retention_protect_days_a", readonly=False)
+    retention_protect_days_b = fields.Integer(related="company_id.retention_protect_days_b", readonly=False)
+    retention_protect_days_c = fields.Integer(related="company_id.retention_protect_days_c", readonly=False)
+    retention_protect_days_other = fields.Integer(related="company_id.retention_protect_days_other", readonly=False)
+    retention_protect_days_strategic = fields.Integer(
+        related="company_id.retention_protect_days_strategic", readonly=False
+    )
+    retention_protect_warn_days = fields.Integer(related="company_id.retention_protect_warn_days", readonly=False)
+    retention_claim_daily_cap = fields.Integer(related="company_id.retention_claim_daily_cap", readonly=False)
+    retention_holding_cap = fields.Integer(related="company_id.retention_holding_cap", readonly=False)
+    retention_lock_cap = fields.Integer(related="company_id.retention_lock_cap", readonly=False)
+    retention_reclaim_cooldown_days = fields.Integer(
+        related="company_id.retention_reclaim_cooldown_days", readonly=False
+    )
+    retention_pool_show_revenue = fields.Boolean(related="company_id.retention_pool_show_revenue", readonly=False)
 
     @api.model_create_multi
     def create(self, vals_list):

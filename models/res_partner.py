@@ -1,5 +1,5 @@
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -10,6 +10,7 @@ from . import scoring
 from .card_catalogue import BY_NAME, CARD_FIELDS, INDEXED_DATES, INDEXED_VALUES, SYSTEM_FIELDS, to_stored
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 from .groups import MANAGER_GROUP, SUPERVISOR_GROUP, USER_GROUP
+from .retention_pool import OwnerMove
 from .retention_server_fields_mixin import refuse_server_values
 
 # every retention field of the partner is for the retention groups: portal users and internal users outside
@@ -37,6 +38,10 @@ STAGE_SELECTION = [
 # or imported (see SYSTEM_FIELDS).
 SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True, "groups": USER_GROUP, "copy": False}
 
+
+# Every field only the server writes: the card's, and who holds the customer since when, locked or not (the
+# moves of retention.pool).
+SERVER_FIELDS = (*SYSTEM_FIELDS, "retention_held_since", "retention_locked")
 
 # Marks the values Merge Contacts copies onto the partner it keeps: the card and the overrides are left out.
 # An object, not a flag: no context sent over RPC can hold it.
@@ -341,6 +346,50 @@ class ResPartner(models.Model):
         compute="_compute_retention_key_date_soon",
         search="_search_retention_key_date_soon",
         help="A key date of the profile falls within the next 7 days (only where you read the profile).",
+        groups=USER_GROUP,
+    )
+    # --- ownership and the public pool 公海 (see retention.pool) -----------------------------------------
+    retention_held_since = fields.Date(
+        string="Held Since",
+        readonly=True,
+        copy=False,
+        groups=USER_GROUP,
+        help="Day the customer last changed hands: received by its account manager, or back in the pool.",
+    )
+    retention_locked = fields.Boolean(
+        string="Locked",
+        readonly=True,
+        copy=False,
+        groups=USER_GROUP,
+        help="Locked by its account manager or their supervisor: never released to the pool (within a lock cap).",
+    )
+    retention_protection_end = fields.Date(
+        string="Protected Until",
+        help="Last day of the protection period: the latest follow-up (done action check, confirmed order) or "
+        "the day the account manager received the customer, plus the days of its class (Settings). Then a class "
+        "B or C customer returns to the pool; a class A or strategic one is escalated to the supervisor.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_protection_warned_date = fields.Date(string="Protection End Warned", **SYSTEM_CARD_FIELD)
+    retention_escalated_date = fields.Date(string="Escalated For", **SYSTEM_CARD_FIELD)
+    retention_protection_days_left = fields.Integer(
+        string="Days Left",
+        compute="_compute_retention_protection_days_left",
+        help="Days of protection left before the customer returns to the pool (or is escalated).",
+        groups=USER_GROUP,
+    )
+    retention_protection_ending = fields.Boolean(
+        string="Protection Ending",
+        compute="_compute_retention_protection_days_left",
+        search="_search_retention_protection_ending",
+        help="Protection ends within the warning days of the settings, or has ended.",
+        groups=USER_GROUP,
+    )
+    retention_in_pool = fields.Boolean(
+        string="In the Pool",
+        compute="_compute_retention_in_pool",
+        search="_search_retention_in_pool",
+        help="A customer nobody holds: salespeople claim it, supervisors assign it.",
         groups=USER_GROUP,
     )
     retention_is_orphan = fields.Boolean(
@@ -650,6 +699,40 @@ class ResPartner(models.Model):
         )
         return [("id", "in" if (operator == "=") == value else "not in", orphans)]
 
+    @api.depends("retention_protection_end")
+    @api.depends_context("company")
+    def _compute_retention_protection_days_left(self):
+        today = fields.Date.context_today(self)
+        warn = self.env.company.retention_protect_warn_days
+        for partner in self:
+            end = partner.commercial_partner_id.retention_protection_end
+            partner.retention_protection_days_left = (end - today).days if end else 0
+            partner.retention_protection_ending = bool(end) and (end - today).days <= warn
+
+    def _search_retention_protection_ending(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Protection Ending'."))
+        horizon = fields.Date.context_today(self) + timedelta(days=self.env.company.retention_protect_warn_days)
+        domain = [("retention_protection_end", "<=", horizon)]
+        return domain if (operator == "=") == value else ["|", ("retention_protection_end", "=", False), "!", *domain]
+
+    @api.depends("user_id", "parent_id")
+    def _compute_retention_in_pool(self):
+        for partner in self:
+            partner.retention_in_pool = not partner.parent_id and not partner.sudo().user_id
+
+    def _search_retention_in_pool(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'In the Pool'."))
+        domain = self.env["retention.pool"]._pool_domain()
+        return domain if (operator == "=") == value else ["!", "&", "&", *domain]
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        """Days left sort as the protection end they count to (no end: last)."""
+        if field_name == "retention_protection_days_left":
+            return super()._order_field_to_sql(alias, "retention_protection_end", direction, nulls, query)
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+
     @api.model
     def _group_expand_retention_stage(self, values, domain):
         return [key for key, _label in STAGE_SELECTION]
@@ -691,10 +774,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if self.env.context.get("retention_merge") is MERGE_MARK:
-            skipped = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
+            skipped = {*SERVER_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
             vals = {fname: value for fname, value in vals.items() if fname not in skipped}
         if not self.env.su:
-            refuse_server_values(self, vals, [fname for fname in SYSTEM_FIELDS if fname in vals])
+            refuse_server_values(self, vals, [fname for fname in SERVER_FIELDS if fname in vals])
         vals = dict(vals)
         overrides = OVERRIDE_FIELDS.keys() & set(vals)
         if overrides or set(OVERRIDE_FIELDS.values()) & set(vals):
@@ -751,7 +834,7 @@ class ResPartner(models.Model):
     def _retention_protected_on_create(self):
         """Fields a user's create never sets: the system's card and the overrides (given explicitly, with their
         rules); for users outside the retention groups, every retention field."""
-        protected = {*SYSTEM_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
+        protected = {*SERVER_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
         if not self.env.user.has_group(USER_GROUP):
             protected |= {
                 fname for fname, field in self._fields.items() if fname.startswith("retention_") and field.store
@@ -764,7 +847,7 @@ class ResPartner(models.Model):
         field. An empty value (an imported column left blank) is dropped; a missing one is empty."""
         vals = {fname: value for fname, value in vals.items() if fname not in protected or value}
         if self.env.user.has_group(USER_GROUP):
-            refused = [fname for fname in SYSTEM_FIELDS if fname in vals]
+            refused = [fname for fname in SERVER_FIELDS if fname in vals]
         else:
             refused = [fname for fname in protected if fname in vals]
         refuse_server_values(self, vals, refused)
@@ -819,7 +902,39 @@ class ResPartner(models.Model):
         if changed and not self.env.su:
             # a contact too: a customer made a contact for a moment is no way round
             self._retention_check_owner_change(changed, new_user)
-        return {customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)}
+        old_owners = {
+            customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)
+        }
+        if old_owners and (not self.env.su or isinstance(self.env.context.get("retention_owner_move"), OwnerMove)):
+            # a claim or an assignment from the pool, by a user or an action of the pool: its caps
+            kinds = self._retention_owner_moves(old_owners, new_user)
+            Pool = self.env["retention.pool"]
+            Customers = self.browse()
+            claimed = Customers.union(*(customer for customer, kind in kinds.items() if kind == "claim"))
+            assigned = Customers.union(*(customer for customer, kind in kinds.items() if kind == "assign"))
+            if claimed:
+                Pool._check_claims(claimed, new_user)
+            if assigned:
+                Pool._lock_user(new_user)
+                Pool._check_holding(assigned, new_user)
+        return old_owners
+
+    def _retention_owner_moves(self, old_owners, new_user):
+        """{customer: kind of move} of a change of account manager to ``new_user`` (``retention.owner.history``
+        kinds): the one a pool action decided, else a return to the pool, a claim (for oneself) or an assignment
+        from it, an adoption of an orphan, or a transfer."""
+        move = self.env.context.get("retention_owner_move")
+        if isinstance(move, OwnerMove):
+            return dict.fromkeys(old_owners, str(move))
+        kinds = {}
+        for customer, old_user in old_owners.items():
+            if not new_user:
+                kinds[customer] = "return"
+            elif not old_user:
+                kinds[customer] = "claim" if new_user == self.env.user else "assign"
+            else:
+                kinds[customer] = "transfer" if old_user.active else "adopt"
+        return kinds
 
     # --- actions ----------------------------------------------------------------------------------
     @api.model
@@ -924,6 +1039,44 @@ class ResPartner(models.Model):
             "view_mode": "list,form",
             "domain": [("partner_id", "=", self.commercial_partner_id.id)],
             "context": {"search_default_group_kind": 0},
+        }
+
+    def action_retention_claim(self):
+        """领取: the current salesperson takes these pool customers (daily claim cap, holding cap, cool-down)."""
+        claimed = self.env["retention.pool"]._claim(self)
+        return self._retention_notify(
+            self.env._("%(count)s customers claimed: protected until their first follow-up is due.", count=len(claimed))
+        )
+
+    def action_retention_return(self):
+        """退回: give these customers back to the pool, with a reason (a wizard)."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return to the Pool"),
+            "res_model": "retention.pool.return",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_retention_lock(self):
+        """锁定: never released to the pool while locked (within the holder's lock cap)."""
+        self.env["retention.pool"]._set_lock(self, True)
+        return self._retention_notify(self.env._("Locked: these customers are not released to the pool."))
+
+    def action_retention_unlock(self):
+        self.env["retention.pool"]._set_lock(self, False)
+        return self._retention_notify(self.env._("Unlocked: the protection countdown runs again."))
+
+    def _retention_notify(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
         }
 
     def action_retention_recompute(self):
@@ -1156,11 +1309,19 @@ class ResPartner(models.Model):
         only their keepers as followers; the account manager history and the chatter say who, when and why."""
         reason = self.env.context.get("retention_owner_reason") or self.env._("Changed on the customer")
         Partner = self.sudo().with_context(active_test=False)
+        new_user = next(iter(old_owners)).user_id
+        kinds = self._retention_owner_moves(old_owners, new_user)
+        Pool = self.env["retention.pool"]
+        customers = Partner.browse([customer.id for customer in old_owners])
+        # a customer from the pool: what its last holder left there goes to the new one
+        previous = (
+            Pool._previous_holders(customers.filtered(lambda customer: not old_owners[customer])) if new_user else {}
+        )
         by_owner = {}
         for customer, old_user in old_owners.items():
-            by_owner.setdefault(old_user, Partner.browse())
-            by_owner[old_user] |= customer
-        new_user = next(iter(old_owners)).user_id
+            holder = old_user or previous.get(customer, old_user)
+            by_owner.setdefault(holder, Partner.browse())
+            by_owner[holder] |= customer
         for old_user, owned in by_owner.items():
             contacts = Partner.search(
                 [("id", "child_of", owned.ids), ("id", "not in", owned.ids), ("user_id", "=", old_user.id)]
@@ -1169,11 +1330,15 @@ class ResPartner(models.Model):
                 contacts.write({"user_id": new_user.id})
             if old_user and new_user:
                 (owned | contacts)._retention_hand_over(old_user, new_user)
-        customers = Partner.browse([customer.id for customer in old_owners])
+            elif old_user:
+                Pool._park_left(owned | contacts, old_user)
+        # the countdown starts again with the new holder (or the pool); a lock was the old holder's
+        customers.write({"retention_held_since": fields.Date.context_today(self), "retention_locked": False})
         self.env["retention.profile"].sudo().with_context(active_test=False).search(
             [("partner_id", "in", customers.ids)]
         )._retention_prune_followers()
-        self.env["retention.owner.history"]._record(old_owners, new_user, reason)
+        self.env["retention.owner.history"]._record(old_owners, new_user, reason, kinds)
+        self.env["retention.refresh.queue"].sudo()._enqueue([(self.env.company.id, pid) for pid in customers.ids])
 
     def _retention_documents(self):
         """What concerns these partners besides themselves: [(model, ids)] of the partners, and of the care plans

@@ -1,8 +1,14 @@
-from odoo import models
+from odoo import fields, models
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    # stamped by each claim, assignment or lock for this salesperson: two at once are serialized, so the pool's
+    # caps count both (see retention.pool._lock_user)
+    retention_pool_moved_at = fields.Datetime(
+        string="Last Pool Move", readonly=True, copy=False, groups="base.group_system"
+    )
 
     def _retention_led_members(self):
         """The members of the sales teams this user leads: whom a supervisor acts for."""

@@ -107,15 +107,17 @@ class RetentionRecompute(models.AbstractModel):
                 _logger.info("customer_retention: %s busy, the nightly run waits (%s)", company.name, attempt)
                 time.sleep(NIGHT_LOCK_PAUSE)
         if not errors:
+            # the pool's release and escalation after the recompute: from the protection ends it just computed
             steps = (
-                (self.env._("Recompute"), lambda: self._recompute(company, today)),
-                (self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
+                ("recompute", self.env._("Recompute"), lambda: self._recompute(company, today)),
+                ("pool", self.env._("Public pool"), lambda: self.env["retention.pool"]._nightly(company, today)),
+                ("reminders", self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
             )
-            for label, step in steps:
+            for name, label, step in steps:
                 try:
                     with self.env.cr.savepoint():
                         result = step()
-                    if isinstance(result, dict):
+                    if name == "recompute":
                         stats = result
                 except Exception as error:  # pylint: disable=broad-exception-caught
                     _logger.exception("customer_retention: the nightly %s of %s failed", label, company.name)
@@ -414,8 +416,12 @@ class RetentionRecompute(models.AbstractModel):
                            COALESCE(rv.overdue_amount, 0) AS overdue_amount, rv.overdue_since,
                            %(fingerprint)s AS inputs_key,
                            p.retention_inputs_key ->> %(key)s AS stored_key,
-                           (p.retention_recheck_date ->> %(key)s)::date AS recheck
+                           (p.retention_recheck_date ->> %(key)s)::date AS recheck,
+                           hu.id IS NOT NULL AS held,
+                           COALESCE(p.retention_held_since, p.create_date::date) AS held_since,
+                           COALESCE(p.retention_locked, FALSE) AS locked
                       FROM res_partner p
+                      LEFT JOIN res_users hu ON hu.id = p.user_id AND hu.active
                       LEFT JOIN (%(facts)s) f ON f.partner_id = p.id
                       LEFT JOIN quotes q ON q.partner_id = p.id
                       LEFT JOIN referrals r ON r.partner_id = p.id
@@ -447,7 +453,9 @@ class RetentionRecompute(models.AbstractModel):
                         """ROW(f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
                                f.revenue_12m, f.revenue_prev_12m, f.revenue_window, %s,
                                q.partner_id IS NOT NULL, r.referral_count, fb.complaints, fb.low_satisfaction,
-                               rv.overdue_amount, rv.overdue_since, %s, %s::text)""",
+                               rv.overdue_amount, rv.overdue_since, %s, %s::text,
+                               hu.id IS NOT NULL, COALESCE(p.retention_held_since, p.create_date::date),
+                               COALESCE(p.retention_locked, FALSE))""",
                         abc,
                         inputs,
                         rules_key,

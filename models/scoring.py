@@ -348,3 +348,32 @@ def next_contact(last_contact, last_order, cadence_days):
     if not base or not cadence_days:
         return None
     return days_after(base, cadence_days)
+
+
+# --- protection period 保护期 of a held customer ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ProtectionRules:
+    """Days a salesperson keeps a customer without a follow-up, by ABC class (``None``: no class yet) and for
+    strategic customers (company settings); 0 means no countdown."""
+
+    days_a: int = 90
+    days_b: int = 60
+    days_c: int = 30
+    days_other: int = 30
+    days_strategic: int = 90
+
+
+def escalates(abc, closeness):
+    """At the end of its protection a key customer (class A) or a strategic one is escalated to the supervisor,
+    never released to the pool; the others return to the pool."""
+    return abc == "a" or closeness == "strategic"
+
+
+def protection_end(abc, closeness, held_since, last_contact, last_order, rules):
+    """The last day of a held customer's protection: its days (strategic, else by class) after the latest of the
+    last contact, the last order and the day its salesperson received it; None without a countdown."""
+    days = rules.days_strategic if closeness == "strategic" else getattr(rules, f"days_{abc or 'other'}", 0)
+    base = max(filter(None, (held_since, last_contact, last_order)), default=None)
+    if not days or not base:
+        return None
+    return days_after(base, days)

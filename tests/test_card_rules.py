@@ -1,4 +1,3 @@
-import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ SETTINGS = card_rules.CardSettings(
     digits=2,
     abc_a_cut=80.0,
     abc_b_cut=95.0,
+    protection=scoring.ProtectionRules(days_a=90, days_b=60, days_c=30, days_other=20, days_strategic=120),
 )
 
 
@@ -31,6 +31,9 @@ def row(**values):
         "overdue_amount": 0,
         "overdue_since": None,
         "inputs_key": "k1",
+        "held": False,
+        "held_since": None,
+        "locked": False,
         **{field.key: None for field in card_catalogue.METRICS},
         **{"old_" + field.key: None for field in CATALOGUE},
     }
@@ -58,10 +61,16 @@ class TestCardCatalogue(BaseCase):
     """The card's fields declared once; every list derived from them."""
 
     def test_derived_lists(self):
-        self.assertEqual(len(card_catalogue.CARD_FIELDS), 23)
+        self.assertEqual(len(card_catalogue.CARD_FIELDS), 24)
         self.assertEqual(
             set(card_catalogue.SYSTEM_FIELDS) - set(card_catalogue.CARD_FIELDS),
-            {"retention_inputs_key", "retention_recheck_date", "retention_contact_reminded_date"},
+            {
+                "retention_inputs_key",
+                "retention_recheck_date",
+                "retention_contact_reminded_date",
+                "retention_protection_warned_date",
+                "retention_escalated_date",
+            },
         )
         # what people type is never a system field; what the rules read is read back with the card
         for field in card_catalogue.INPUTS:
@@ -70,7 +79,7 @@ class TestCardCatalogue(BaseCase):
             card_catalogue.INDEXED_VALUES,
             ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level"),
         )
-        self.assertEqual(card_catalogue.INDEXED_DATES, ("retention_next_contact_date",))
+        self.assertEqual(card_catalogue.INDEXED_DATES, ("retention_next_contact_date", "retention_protection_end"))
         self.assertEqual(len({field.key for field in CATALOGUE}), len(CATALOGUE), "a row key names one field")
 
     def test_conversion(self):
@@ -95,24 +104,46 @@ class TestCardRules(BaseCase):
     """From one recompute row to what changes on the card, without a database."""
 
     def test_settings_key(self):
-        """The settings' fingerprint: the same as versions before this module (an upgrade re-examines no card),
-        and another one for any other setting."""
-        legacy = hashlib.sha256(
-            repr(
-                (
-                    scoring.RULES_VERSION,
-                    SETTINGS.lifecycle,
-                    {"cadences": ({"a": 7, "b": 30, "c": 90}, 7), "risk_rules": SETTINGS.risk, "digits": 2},
-                    80.0,
-                    95.0,
-                )
-            ).encode()
-        ).hexdigest()
-        self.assertEqual(SETTINGS.key, legacy)
-        other = card_rules.CardSettings(**{**SETTINGS.__dict__, "strategic_days": 8})
-        self.assertNotEqual(other.key, SETTINGS.key)
+        """The settings' fingerprint: the same for the same settings, another one for any other setting (every
+        card is examined again), the protection days included."""
+        self.assertEqual(SETTINGS.key, card_rules.CardSettings(**SETTINGS.__dict__).key)
+        self.assertEqual(len(SETTINGS.key), 64)
+        for change in (
+            {"strategic_days": 8},
+            {"abc_a_cut": 81.0},
+            {"protection": scoring.ProtectionRules(days_a=91)},
+            {"cadence_by_class": (("a", 8), ("b", 30), ("c", 90))},
+        ):
+            other = card_rules.CardSettings(**{**SETTINGS.__dict__, **change})
+            self.assertNotEqual(other.key, SETTINGS.key, change)
         with self.assertRaises(AttributeError):
             SETTINGS.digits = 3  # frozen: built once per company and run
+
+    def test_protection_end(self):
+        """A held customer is protected for the days of its class (strategic: its own) after the latest of its
+        last contact, last order and the day it was received; none when nobody holds it or it is locked."""
+        received = TODAY - timedelta(days=3)
+
+        def end(**values):
+            return card_rules.examine(buyer(**values), SETTINGS, TODAY).patch.get("retention_protection_end")
+
+        # class A, last order 10 days ago, received 3 days ago: 90 days after receiving it
+        self.assertEqual(end(held=True, held_since=received), received + timedelta(days=90))
+        # a contact logged yesterday restarts it
+        yesterday = (TODAY - timedelta(days=1)).isoformat()
+        self.assertEqual(end(held=True, held_since=received, old_last_contact=yesterday), TODAY + timedelta(days=89))
+        self.assertEqual(end(held=True, held_since=received, old_closeness="strategic"), received + timedelta(days=120))
+        self.assertEqual(end(held=True, held_since=received, old_abc_override="c"), received + timedelta(days=30))
+        self.assertIsNone(end(held=False, held_since=received))
+        self.assertIsNone(end(held=True, held_since=received, locked=True))
+        # no countdown for a class whose days are 0
+        no_days = card_rules.CardSettings(**{**SETTINGS.__dict__, "protection": scoring.ProtectionRules(days_a=0)})
+        found = card_rules.examine(buyer(held=True, held_since=received), no_days, TODAY)
+        self.assertNotIn("retention_protection_end", found.patch)
+        self.assertTrue(scoring.escalates("a", "loose"))
+        self.assertTrue(scoring.escalates("c", "strategic"))
+        self.assertFalse(scoring.escalates("b", "close"))
+        self.assertFalse(scoring.escalates(False, False))
 
     def test_first_examination(self):
         """A first card: every value written, a first class and stage (from nothing) for the history."""
