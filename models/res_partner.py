@@ -953,6 +953,18 @@ class ResPartner(models.Model):
         action["context"] = context
         return action
 
+    @api.model
+    def _retention_pool_action(self):
+        """The Public Pool menu: revenue shows to supervisors and managers, to salespeople when the settings
+        allow it."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_retention.res_partner_action_retention_pool")
+        action["context"] = {
+            "default_is_company": True,
+            "retention_pool_revenue": self.env.company.retention_pool_show_revenue
+            or self.env.user.has_group(SUPERVISOR_GROUP),
+        }
+        return action
+
     def action_retention_apply_value_type(self):
         """One click: the customer's value type becomes the suggested one (a normal write, with its checks)."""
         for partner in self:

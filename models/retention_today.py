@@ -95,6 +95,14 @@ class RetentionToday(models.AbstractModel):
             "danger",
         )
         add(
+            "protection_ending",
+            "mine",
+            "res.partner",
+            self.env._("Protection ending: follow up"),
+            customers("mine", [("retention_protection_ending", "=", True)]),
+            "danger",
+        )
+        add(
             "key_dates",
             "mine",
             "res.partner",
@@ -178,6 +186,22 @@ class RetentionToday(models.AbstractModel):
             self.env._("Contacts overdue"),
             customers(scope, [("retention_next_contact_date", "<", today)]),
             "danger",
+        )
+        add(
+            "escalated",
+            section,
+            "res.partner",
+            self.env._("Key customers escalated"),
+            customers(scope, [("retention_protection_end", "<", today)]),
+            "danger",
+        )
+        add(
+            "pool",
+            section,
+            "res.partner",
+            self.env._("Customers in the pool"),
+            [("retention_in_pool", "=", True)],
+            "info",
         )
         add(
             "orphans",
