@@ -1,0 +1,285 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import RetentionCommon
+
+TODAY = date(2026, 6, 30)
+ACCESS_LOGGERS = ("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+
+
+@tagged("post_install", "-at_install")
+class TestPool(RetentionCommon):
+    """客户归属与公海: protection countdown, release and escalation at night, claim, assignment, return and lock with
+    their caps, and the account manager history of every move."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.write(
+            {
+                "retention_protect_days_a": 90,
+                "retention_protect_days_b": 60,
+                "retention_protect_days_c": 30,
+                "retention_protect_days_other": 30,
+                "retention_protect_days_strategic": 120,
+                "retention_protect_warn_days": 7,
+                "retention_claim_daily_cap": 2,
+                "retention_holding_cap": 0,
+                "retention_lock_cap": 1,
+                "retention_reclaim_cooldown_days": 30,
+            }
+        )
+        cls.OwnerHistory = cls.env["retention.owner.history"]
+        cls.Pool = cls.env["retention.pool"]
+        # three customers of salesman A bought on 2026-03-01 (received before): A (big), B, C by revenue
+        with freeze_time("2026-01-10"):
+            cls.big = cls._customer("Big Buyer Co", user=cls.salesman_a)
+            cls.mid = cls._customer("Middle Buyer Co", user=cls.salesman_a)
+            cls.small = cls._customer("Small Buyer Co", user=cls.salesman_a)
+            cls.pooled = cls._customer("Pool Trading Co")
+            cls.pooled_2 = cls._customer("Pool Second Co")
+            cls.pooled_3 = cls._customer("Pool Third Co")
+        for partner, amount in ((cls.big, 8000), (cls.mid, 1500), (cls.small, 500)):
+            cls._order(partner, amount, date(2026, 3, 1))
+        cls._order(cls.pooled, 700, date(2026, 2, 1))
+        cls.outsider = new_test_user(cls.env, "ret_pool_outsider", groups="base.group_user")
+
+    def _night(self, day):
+        with freeze_time(day):
+            self.Recompute._cron_recompute()
+        self.env.invalidate_all()
+
+    def _moves(self, partner):
+        return self.OwnerHistory.search([("partner_id", "=", partner.id)], order="id").mapped("kind")
+
+    def _activities(self, partner, xmlid):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("activity_type_id", "=", self.env.ref(xmlid).id),
+            ]
+        )
+
+    # --- the countdown ---------------------------------------------------------------------------------------
+    def test_countdown_by_class_and_follow_up(self):
+        """Protected for the days of its class after the latest follow-up or hand-over; a done action check
+        restarts it; days left shown on the card, sortable in the list."""
+        self.recompute(TODAY)
+        big, mid, small = (self.card(p) for p in (self.big, self.mid, self.small))
+        self.assertEqual((big.retention_abc_class, mid.retention_abc_class, small.retention_abc_class), ("a", "b", "c"))
+        self.assertEqual(big.retention_protection_end, date(2026, 3, 1) + timedelta(days=90))
+        self.assertEqual(mid.retention_protection_end, date(2026, 3, 1) + timedelta(days=60))
+        self.assertEqual(small.retention_protection_end, date(2026, 3, 1) + timedelta(days=30))
+        self.assertFalse(self.card(self.pooled).retention_protection_end, "nobody holds it: no countdown")
+        with freeze_time("2026-04-25"):
+            self.assertEqual(self.card(self.mid).retention_protection_days_left, 5)
+            self.assertTrue(self.card(self.mid).retention_protection_ending)
+            # sortable: days left sort as the end they count to
+            ordered = self.Partner.search(
+                [("id", "in", (self.big | self.mid | self.small).ids)], order="retention_protection_days_left"
+            )
+            self.assertEqual(ordered, self.small | self.mid | self.big)
+            ending = self.Partner.search(
+                [("id", "in", (self.big | self.mid | self.small).ids), ("retention_protection_ending", "=", True)]
+            )
+            self.assertEqual(ending, self.small | self.mid)
+        with freeze_time("2026-04-20 10:00"):
+            check = (
+                self.env["retention.action.check"]
+                .with_user(self.salesman_a)
+                .create({"partner_id": self.mid.id, "channel": "visit", "action_datetime": "2026-04-20 09:00:00"})
+            )
+            check.action_done()
+        self.assertEqual(self.card(self.mid).retention_protection_end, date(2026, 4, 20) + timedelta(days=60))
+
+    def test_night_warns_releases_escalates(self):
+        """A week before the end the holder is warned (once); at the end class B and C customers return to the
+        pool with their history, class A and strategic ones are escalated to the supervisor (once), a locked one
+        stays."""
+        self.mid.with_user(self.supervisor_a).write({"retention_closeness": "strategic"})
+        self.recompute(TODAY)
+        self._night("2026-03-27")  # small (C) ends 2026-03-31: warned
+        warned = self._activities(self.small, "customer_retention.mail_activity_type_protection_ending")
+        self.assertEqual(len(warned), 1)
+        self.assertEqual(warned.user_id, self.salesman_a)
+        self._night("2026-03-28")
+        self.assertEqual(
+            len(self._activities(self.small, "customer_retention.mail_activity_type_protection_ending")), 1, "once"
+        )
+        self._night("2026-04-01")
+        self.assertFalse(self.small.user_id, "class C: back to the pool")
+        self.assertTrue(self.small.retention_in_pool)
+        self.assertEqual(self._moves(self.small), ["release"])
+        history = self.OwnerHistory.search([("partner_id", "=", self.small.id)])
+        self.assertEqual(history.from_user_id, self.salesman_a)
+        self.assertIn("Release to Pool", self.small.message_ids[0].body)
+        self._night("2026-06-01")  # big (A) ended 2026-05-30
+        self.assertEqual(self.big.user_id, self.salesman_a, "class A: never released")
+        escalated = self._activities(self.big, "customer_retention.mail_activity_type_escalated")
+        self.assertEqual(escalated.user_id, self.supervisor_a)
+        self.assertEqual(self._moves(self.big), ["escalate"])
+        self._night("2026-06-02")
+        self.assertEqual(self._moves(self.big), ["escalate"], "escalated once per protection end")
+        self._night("2026-07-01")  # mid is strategic: 120 days, ended 2026-06-29
+        self.assertEqual(self.mid.user_id, self.salesman_a)
+        self.assertEqual(self._moves(self.mid), ["escalate"])
+
+    def test_locked_not_released(self):
+        self.recompute(TODAY)
+        self.small.with_user(self.salesman_a).action_retention_lock()
+        self.assertTrue(self.small.retention_locked)
+        self.assertFalse(self.card(self.small).retention_protection_end, "no countdown while locked")
+        self.assertEqual(self._moves(self.small), ["lock"])
+        with self.assertRaisesRegex(UserError, "may lock 1 at most"):
+            self.mid.with_user(self.salesman_a).action_retention_lock()
+        self._night("2026-05-01")
+        self.assertEqual(self.small.user_id, self.salesman_a)
+        self.assertFalse(self.mid.user_id, "class B, not locked: released")
+        self.small.with_user(self.supervisor_a).action_retention_unlock()
+        self.assertEqual(self._moves(self.small), ["lock", "unlock"])
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.big.with_user(self.salesman_b).action_retention_lock()
+
+    # --- claims ------------------------------------------------------------------------------------------------
+    def test_claim_caps_and_cooldown(self):
+        salesman = self.salesman_b
+        pool = self.Partner.with_user(salesman).search(
+            [("retention_in_pool", "=", True), ("id", "in", (self.pooled | self.pooled_2 | self.pooled_3).ids)]
+        )
+        self.assertEqual(pool, self.pooled | self.pooled_2 | self.pooled_3)
+        with freeze_time("2026-07-01 09:00"):
+            self.pooled.with_user(salesman).action_retention_claim()
+            self.assertEqual(self.pooled.user_id, salesman)
+            self.assertEqual(self.pooled.retention_held_since, date(2026, 7, 1))
+            self.assertEqual(self._moves(self.pooled), ["claim"])
+            # a plain write of the salesperson over RPC is a claim too: the same cap
+            self.pooled_2.with_user(salesman).write({"user_id": salesman.id})
+            self.assertEqual(self._moves(self.pooled_2), ["claim"])
+            with self.assertRaisesRegex(UserError, "may claim 2 customers a day"):
+                self.pooled_3.with_user(salesman).action_retention_claim()
+            self.assertFalse(self.pooled_3.user_id)
+            with self.assertRaisesRegex(UserError, "no longer in the pool"):
+                self.pooled.with_user(self.salesman_a).action_retention_claim()
+        with freeze_time("2026-07-02 09:00"):
+            self.pooled_3.with_user(salesman).action_retention_claim()  # a new day
+            self.env["retention.pool.return"].with_user(salesman).create(
+                {"partner_ids": [Command.set(self.pooled.ids)], "reason": "Not my territory"}
+            ).action_return()
+            self.assertFalse(self.pooled.user_id)
+            self.assertEqual(self._moves(self.pooled), ["claim", "return"])
+        with freeze_time("2026-07-10 09:00"), self.assertRaisesRegex(UserError, "less than 30 days ago"):
+            self.pooled.with_user(salesman).action_retention_claim()
+        with freeze_time("2026-07-10 09:00"):
+            self.pooled.with_user(self.salesman_a).action_retention_claim()  # someone else may
+        self.assertEqual(self.pooled.user_id, self.salesman_a)
+
+    def test_holding_cap_team_override(self):
+        self.company.retention_holding_cap = 4  # salesman A holds 3
+        with freeze_time("2026-07-01 09:00"):
+            self.pooled.with_user(self.salesman_a).action_retention_claim()
+            with self.assertRaisesRegex(UserError, "may hold 4 at most"):
+                self.pooled_2.with_user(self.salesman_a).action_retention_claim()
+            self.team_a.retention_holding_cap = 10
+            self.pooled_2.with_user(self.salesman_a).action_retention_claim()
+            self.team_a.retention_holding_cap = 5
+            # a supervisor's assignment counts against the member's cap too
+            wizard = (
+                self.env["retention.adoption.wizard"]
+                .with_user(self.supervisor_a)
+                .create(
+                    {"partner_ids": [Command.set(self.pooled_3.ids)], "to_user_id": self.salesman_a.id, "reason": "Fit"}
+                )
+            )
+            with self.assertRaisesRegex(UserError, "may hold 5 at most"):
+                wizard.action_reassign()
+            wizard.to_user_id = self.salesman_a2
+            wizard.action_reassign()
+        self.assertEqual(self._moves(self.pooled_3), ["assign"])
+
+    def test_who_may(self):
+        """Users outside the retention groups claim nothing; a salesperson returns only her own customers, and
+        says why; a salesperson assigns nobody."""
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.pooled.with_user(self.outsider).action_retention_claim()
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.env["retention.pool.return"].with_user(self.salesman_b).create(
+                {"partner_ids": [Command.set(self.big.ids)], "reason": "Mine now"}
+            ).action_return()
+        self.assertEqual(self.big.user_id, self.salesman_a)
+        with self.assertRaisesRegex(UserError, "Say why"):
+            self.env["retention.pool"].with_user(self.salesman_a)._return(self.big, " ")
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.pooled.with_user(self.salesman_b).write({"user_id": self.salesman_a.id})
+        # forged: who holds since when, the lock, the countdown, over RPC
+        for vals in (
+            {"retention_locked": True},
+            {"retention_held_since": "2020-01-01"},
+            {"retention_protection_end": "2099-01-01"},
+        ):
+            with self.assertRaises(UserError):
+                self.big.with_user(self.salesman_a).write(vals)
+        self.assertFalse(self.big.retention_locked)
+
+    def test_return_and_claim_hand_over(self):
+        """What the holder left goes to whoever takes the customer from the pool: open plans, planned checks and
+        the activities that waited with the supervisor."""
+        todo = self.small.with_user(self.salesman_a).activity_schedule(
+            "mail.mail_activity_data_todo", summary="Send the catalogue", user_id=self.salesman_a.id
+        )
+        check = (
+            self.env["retention.action.check"]
+            .with_user(self.salesman_a)
+            .create({"partner_id": self.small.id, "channel": "phone", "action_datetime": fields.Datetime.now()})
+        )
+        self.env["retention.pool"].with_user(self.salesman_a)._return(self.small, "Moving to the West team's area")
+        self.assertEqual(todo.user_id, self.supervisor_a, "waits with the supervisor")
+        self.assertEqual(todo.retention_parked_from_id, self.salesman_a)
+        with freeze_time(fields.Date.today() + timedelta(days=1)):
+            self.small.with_user(self.salesman_b).action_retention_claim()
+        self.assertEqual(todo.user_id, self.salesman_b)
+        self.assertFalse(todo.retention_parked_from_id)
+        self.assertEqual(check.user_id, self.salesman_b)
+        self.assertEqual(self._moves(self.small), ["return", "claim"])
+
+    def test_pool_screens(self):
+        """The Public Pool menu: revenue for supervisors, for salespeople only when the settings allow it."""
+        action = self.Partner.with_user(self.salesman_b)._retention_pool_action()
+        self.assertFalse(action["context"]["retention_pool_revenue"])
+        self.assertTrue(
+            self.Partner.with_user(self.supervisor_b)._retention_pool_action()["context"]["retention_pool_revenue"]
+        )
+        self.company.retention_pool_show_revenue = True
+        self.assertTrue(
+            self.Partner.with_user(self.salesman_b)._retention_pool_action()["context"]["retention_pool_revenue"]
+        )
+        domain = action["domain"]
+        found = self.Partner.with_user(self.salesman_b).search(domain)
+        self.assertIn(self.pooled, found)
+        self.assertNotIn(self.big, found)
+        board = {
+            figure["key"]: figure
+            for section in self.env["retention.today"].with_user(self.supervisor_a).get_board()["sections"]
+            for figure in section["figures"]
+        }
+        self.assertIn("pool", board)
+        self.assertIn("escalated", board)
+
+    def test_history_is_server_only(self):
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.OwnerHistory.with_user(self.salesman_a).create(
+                {
+                    "partner_id": self.big.id,
+                    "company_id": self.company.id,
+                    "kind": "claim",
+                    "reason": "x",
+                    "user_id": self.salesman_a.id,
+                }
+            )
