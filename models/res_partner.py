@@ -10,7 +10,7 @@ from . import scoring
 from .card_catalogue import BY_NAME, CARD_FIELDS, INDEXED_DATES, INDEXED_VALUES, SYSTEM_FIELDS, to_stored
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 from .groups import MANAGER_GROUP, SUPERVISOR_GROUP, USER_GROUP
-from .retention_pool import OwnerMove
+from .retention_pool import CAPS_APPLY, OwnerMove
 from .retention_server_fields_mixin import refuse_server_values
 
 # every retention field of the partner is for the retention groups: portal users and internal users outside
@@ -716,10 +716,15 @@ class ResPartner(models.Model):
         domain = [("retention_protection_end", "<=", horizon)]
         return domain if (operator == "=") == value else ["|", ("retention_protection_end", "=", False), "!", *domain]
 
-    @api.depends("user_id", "parent_id")
+    @api.depends("user_id", "parent_id", "retention_time_class")
+    @api.depends_context("company")
     def _compute_retention_in_pool(self):
         for partner in self:
-            partner.retention_in_pool = not partner.parent_id and not partner.sudo().user_id
+            partner.retention_in_pool = (
+                not partner.parent_id
+                and not partner.sudo().user_id
+                and partner.retention_time_class in ("prospect", "new", "old")
+            )
 
     def _search_retention_in_pool(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -905,7 +910,7 @@ class ResPartner(models.Model):
         old_owners = {
             customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)
         }
-        if old_owners and (not self.env.su or isinstance(self.env.context.get("retention_owner_move"), OwnerMove)):
+        if old_owners and (not self.env.su or self.env.context.get("retention_pool_caps") is CAPS_APPLY):
             # a claim or an assignment from the pool, by a user or an action of the pool: its caps
             kinds = self._retention_owner_moves(old_owners, new_user)
             Pool = self.env["retention.pool"]
@@ -1391,5 +1396,7 @@ class ResPartner(models.Model):
         self._retention_check_reassign(customers, new_user, reason)
         with self.env.cr.savepoint():
             # checked above: the write records the change like any other change of account manager
-            customers.sudo().with_context(retention_owner_reason=reason).write({"user_id": new_user.id})
+            customers.sudo().with_context(retention_owner_reason=reason, retention_pool_caps=CAPS_APPLY).write(
+                {"user_id": new_user.id}
+            )
         return customers.filtered(lambda customer: customer.user_id == new_user)

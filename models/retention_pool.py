@@ -17,6 +17,9 @@ class OwnerMove(str):
 CLAIM, ASSIGN, RETURN, RELEASE, LOCK, UNLOCK = (
     OwnerMove(kind) for kind in ("claim", "assign", "return", "release", "lock", "unlock")
 )
+# in the context of the partner's write by a pool action or the reassignment wizard (which write as the system
+# once they checked who may): the caps of the pool apply all the same. An object: no RPC context holds it.
+CAPS_APPLY = object()
 # the moves after which a salesperson waits before claiming the customer back: he gave it back or lost it
 LEFT_MOVES = ("return", "release", "transfer", "adopt")
 
@@ -37,7 +40,11 @@ class RetentionPool(models.AbstractModel):
     @api.model
     def _pool_domain(self):
         """The pool of the current company: customers nobody holds (the record rules add the company)."""
-        return [("parent_id", "=", False), ("user_id", "=", False), ("retention_time_class", "!=", False)]
+        return [
+            ("parent_id", "=", False),
+            ("user_id", "=", False),
+            ("retention_time_class", "in", ("prospect", "new", "old")),
+        ]
 
     @api.model
     def _lock_user(self, user):
@@ -169,7 +176,9 @@ class RetentionPool(models.AbstractModel):
             )
         # the checks of a change of account manager (caps, cool-down) run in the write
         customers.sudo().with_context(
-            retention_owner_move=CLAIM, retention_owner_reason=self.env._("Claimed from the pool")
+            retention_owner_move=CLAIM,
+            retention_owner_reason=self.env._("Claimed from the pool"),
+            retention_pool_caps=CAPS_APPLY,
         ).write({"user_id": user.id})
         self._refresh(customers)
         return customers

@@ -1,3 +1,4 @@
+import ast
 from datetime import date, timedelta
 
 from freezegun import freeze_time
@@ -46,9 +47,17 @@ class TestPool(RetentionCommon):
             cls.pooled = cls._customer("Pool Trading Co")
             cls.pooled_2 = cls._customer("Pool Second Co")
             cls.pooled_3 = cls._customer("Pool Third Co")
-        for partner, amount in ((cls.big, 8000), (cls.mid, 1500), (cls.small, 500)):
+        # the day they were received (create_date is the database's clock, not the frozen one)
+        (cls.big | cls.mid | cls.small | cls.pooled | cls.pooled_2 | cls.pooled_3).write(
+            {"retention_held_since": date(2026, 1, 10)}
+        )
+        for partner, amount in ((cls.big, 20000), (cls.mid, 1500), (cls.small, 500)):
             cls._order(partner, amount, date(2026, 3, 1))
-        cls._order(cls.pooled, 700, date(2026, 2, 1))
+        cls._order(cls.pooled, 300, date(2026, 2, 1))
+        # quoted, never bought: prospects in the pool
+        cls._order(cls.pooled_2, 100, date(2026, 2, 1), state="draft")
+        cls._order(cls.pooled_3, 100, date(2026, 2, 1), state="draft")
+        cls.Recompute._recompute(cls.env.company, TODAY)
         cls.outsider = new_test_user(cls.env, "ret_pool_outsider", groups="base.group_user")
 
     def _night(self, day):
@@ -240,13 +249,14 @@ class TestPool(RetentionCommon):
             .create({"partner_id": self.small.id, "channel": "phone", "action_datetime": fields.Datetime.now()})
         )
         self.env["retention.pool"].with_user(self.salesman_a)._return(self.small, "Moving to the West team's area")
+        todo = todo.sudo()
         self.assertEqual(todo.user_id, self.supervisor_a, "waits with the supervisor")
         self.assertEqual(todo.retention_parked_from_id, self.salesman_a)
         with freeze_time(fields.Date.today() + timedelta(days=1)):
             self.small.with_user(self.salesman_b).action_retention_claim()
         self.assertEqual(todo.user_id, self.salesman_b)
         self.assertFalse(todo.retention_parked_from_id)
-        self.assertEqual(check.user_id, self.salesman_b)
+        self.assertEqual(check.sudo().user_id, self.salesman_b)
         self.assertEqual(self._moves(self.small), ["return", "claim"])
 
     def test_pool_screens(self):
@@ -260,7 +270,7 @@ class TestPool(RetentionCommon):
         self.assertTrue(
             self.Partner.with_user(self.salesman_b)._retention_pool_action()["context"]["retention_pool_revenue"]
         )
-        domain = action["domain"]
+        domain = ast.literal_eval(action["domain"])
         found = self.Partner.with_user(self.salesman_b).search(domain)
         self.assertIn(self.pooled, found)
         self.assertNotIn(self.big, found)
