@@ -1,14 +1,20 @@
 import ast
+import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
-from .common import RetentionCommon
+from odoo.addons.base.tests.common import BaseCommon
+
+from . import test_database_rules
+from .common import SALESMAN, RetentionCommon
 
 TODAY = date(2026, 6, 30)
 ACCESS_LOGGERS = ("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
@@ -293,3 +299,99 @@ class TestPool(RetentionCommon):
                     "user_id": self.salesman_a.id,
                 }
             )
+
+
+@tagged("post_install", "-at_install")
+class TestPoolRaces(BaseCommon):
+    """Two claims at the same moment, on two cursors with committed data (``TestRaces``'s way): the caps hold."""
+
+    # the same two cursors as the races of the database rules (not imported as a class: it would run twice)
+    _committed = test_database_rules.TestRaces._committed
+    _committed_rows = test_database_rules.TestRaces._committed_rows
+    _race = test_database_rules.TestRaces._race
+
+    @contextmanager
+    def _pool(self):
+        """Two salespeople and three pool customers (prospects: an open quotation each), a claim cap of 1 a
+        day, committed; removed afterwards, and the database checked to hold what it held before."""
+        before = self._committed_rows()
+        with self._committed() as setup:
+            env = setup(context={"no_reset_password": True, "mail_create_nolog": True, "tracking_disable": True})
+            bus = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM bus_bus"))[0][0]
+            env["res.lang"]._activate_lang("zh_CN")
+            cap_was = env.company.retention_claim_daily_cap
+            env.company.retention_claim_daily_cap = 1
+            users = [new_test_user(env, f"ret_pool_race_{n}", groups=SALESMAN) for n in (1, 2)]
+            customers = env["res.partner"].create(
+                [{"name": f"Pool Race {n} Co", "is_company": True} for n in (1, 2, 3)]
+            )
+            orders = env["sale.order"].create([{"partner_id": customer.id} for customer in customers])
+            env["retention.recompute"]._recompute(env.company)
+            ids = SimpleNamespace(
+                users=[user.id for user in users],
+                customers=customers.ids,
+                names=customers.mapped("name"),
+                orders=orders.ids,
+            )
+        try:
+            yield ids
+        finally:
+            with self._committed() as env:
+                env.company.retention_claim_daily_cap = cap_was
+                env.execute_query(SQL("DELETE FROM retention_owner_history WHERE partner_id = ANY(%s)", ids.customers))
+                env.execute_query(SQL("DELETE FROM retention_refresh_queue WHERE partner_id = ANY(%s)", ids.customers))
+                env["sale.order"].browse(ids.orders).unlink()
+                env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", ids.customers)]).unlink()
+                env["res.partner"].browse(ids.customers).unlink()
+                users = env["res.users"].browse(ids.users)
+                partners = users.partner_id
+                users.unlink()
+                partners.unlink()
+            with self._committed() as env:
+                env.execute_query(SQL("DELETE FROM bus_bus WHERE id > %s", bus))
+        after = self._committed_rows()
+        changed = {table: (count, after.get(table)) for table, count in before.items() if after.get(table) != count}
+        # the cards' monthly trend and the recompute's run are kept per company, not per customer
+        changed.pop("retention_card_trend", None)
+        self.assertEqual(changed, {}, "the race left rows behind")
+
+    def _claims(self, uids, customer_ids):
+        """Each user's transaction claims its customer (the same one on Odoo's retry)."""
+        chosen, lock = {}, threading.Lock()
+
+        def claim(env):
+            with lock:
+                customer = chosen.setdefault(threading.get_ident(), customer_ids[len(chosen)])
+            return env["retention.pool"]._claim(env["res.partner"].browse(customer))
+
+        return self._race(uids, claim)
+
+    def _claimed(self, ids):
+        with self._committed() as env:
+            return env["retention.owner.history"].search_count(
+                [("partner_id", "in", ids.customers), ("kind", "=", "claim")]
+            )
+
+    def assertOneRefused(self, outcomes, message):
+        refused = [outcome for outcome in outcomes if outcome.error]
+        self.assertEqual(len(refused), 1, outcomes)
+        self.assertIsInstance(refused[0].error, UserError)
+        self.assertRegex(refused[0].error.args[0], message)
+        # PostgreSQL stopped it on the row the other one wrote, and Odoo's retry then met the check
+        self.assertTrue(refused[0].failures, "refused without waiting for the other claim")
+
+    def test_daily_cap_under_two_claims(self):
+        """One salesperson claims two customers at the same moment with one claim left today: one passes, the
+        other is refused by the cap once Odoo's retry sees the first."""
+        with self._pool() as ids:
+            user = ids.users[0]
+            outcomes = self._claims([user, user], ids.customers[:2])
+            self.assertOneRefused(outcomes, "1")
+            self.assertEqual(self._claimed(ids), 1)
+
+    def test_same_customer_two_salespeople(self):
+        """Two salespeople claim the same customer at the same moment: one holds it, the other is told."""
+        with self._pool() as ids:
+            outcomes = self._claims(ids.users, [ids.customers[2], ids.customers[2]])
+            self.assertOneRefused(outcomes, ids.names[2])
+            self.assertEqual(self._claimed(ids), 1)
