@@ -120,7 +120,8 @@ class TestDemoData(TransactionCase):
         expected = {
             # the Customers menu opens on her own customers, his team's, every customer (the manager)
             "lina": (listed.filtered(lambda partner: partner.user_id == self._ref("user_lina_demo")), 8),
-            "zhangwei": (listed.filtered(lambda partner: partner.user_id in team), 16),
+            # (王磊 gave 济南 back to the pool)
+            "zhangwei": (listed.filtered(lambda partner: partner.user_id in team), 15),
             "sunli": (listed, 39),
         }
         for login, (mine, count) in expected.items():
@@ -140,6 +141,39 @@ class TestDemoData(TransactionCase):
                 if records._name != "res.partner":
                     records = records["partner_id"] if "partner_id" in records._fields else env["res.partner"]
                 self.assertFalse(records.commercial_partner_id - self.customers, (login, figure["key"]))
+
+    def test_public_pool(self):
+        """公海: two customers given back, one three days from release (warned), a locked key account, a key
+        customer escalated to its supervisor; the pool as a salesperson opens it."""
+        lina, zhaoqiang = self._ref("user_lina_demo"), self._ref("user_zhaoqiang_demo")
+        pool = self._ref("partner_zhanjiang_demo") | self._ref("partner_jinan_demo")
+        env = self._login("lina")
+        self.assertEqual(self._open(env, env["res.partner"]._retention_pool_action()), pool)
+        history = self.env["retention.owner.history"].search([("partner_id", "in", pool.ids)])
+        self.assertEqual(set(history.mapped("kind")), {"return"})
+        soon = self._ref("partner_suzhou_nano_demo").with_user(lina)
+        self.assertEqual(soon.retention_protection_days_left, 3)
+        self.assertTrue(soon.retention_protection_ending)
+        warned = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", soon.id),
+                ("activity_type_id", "=", self.env.ref("customer_retention.mail_activity_type_protection_ending").id),
+            ]
+        )
+        self.assertEqual(warned.user_id, lina)
+        self.assertTrue(self._ref("partner_huadong_demo").retention_locked)
+        xiamen = self._ref("partner_xiamen_demo")
+        self.assertEqual(xiamen.user_id, self._ref("user_liuyang_demo"), "a key customer is never released")
+        escalated = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", xiamen.id),
+                ("activity_type_id", "=", self.env.ref("customer_retention.mail_activity_type_escalated").id),
+            ]
+        )
+        self.assertEqual(escalated.user_id, zhaoqiang)
+        self.assertEqual(self.env["retention.owner.history"].search([("partner_id", "=", xiamen.id)]).kind, "escalate")
 
     def test_salespeople_and_supervisors_edit_their_customers(self):
         """The demo logins keep Odoo's Contact Creation right: their customer forms are editable, the

@@ -361,7 +361,9 @@ class TestPoolRaces(BaseCommon):
 
         def claim(env):
             with lock:
-                customer = chosen.setdefault(threading.get_ident(), customer_ids[len(chosen)])
+                if threading.get_ident() not in chosen:
+                    chosen[threading.get_ident()] = customer_ids[len(chosen)]
+                customer = chosen[threading.get_ident()]
             return env["retention.pool"]._claim(env["res.partner"].browse(customer))
 
         return self._race(uids, claim)
