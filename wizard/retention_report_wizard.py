@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, format_date
 
 from ..models.res_partner import STAGE_SELECTION
-from ..models.retention_report_scorecard import AMOUNT_MEASURES, AVERAGE_MEASURES, SCORECARD_MEASURES
+from ..reports.retention_report_scorecard import AMOUNT_MEASURES, AVERAGE_MEASURES, SCORECARD_MEASURES
 from ..reports.xlsx import Column, Sheet, build_workbook
 
 REPORTS = [

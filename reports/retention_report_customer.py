@@ -2,8 +2,13 @@ from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
-from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
-from .res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
+from ..models.card_completeness import (
+    COMPLETENESS_CLASSES,
+    COMPLETENESS_COLUMNS,
+    COMPLETENESS_PROFILE,
+    completeness_sql,
+)
+from ..models.res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
 
 # shares (field: the additive column it is a share of)
 SHARES = {"revenue_share": "revenue_window", "customer_share": "customer_count"}

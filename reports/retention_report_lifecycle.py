@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import STAGE_SELECTION
+from ..models.res_partner import STAGE_SELECTION
 
 
 class RetentionReportLifecycle(models.Model):

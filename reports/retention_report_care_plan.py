@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .retention_care_plan import STATES
+from ..models.retention_care_plan import STATES
 
 
 class RetentionReportCarePlan(models.Model):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .retention_card_review import week_start
+from ..models.retention_card_review import week_start
 
 
 class RetentionReviewStatus(models.Model):

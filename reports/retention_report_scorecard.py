@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import ABC_SELECTION, STAGE_SELECTION
+from ..models.res_partner import ABC_SELECTION, STAGE_SELECTION
 
 # row kinds of the scorecard and the offset of their ids (customer rows keep the customer analysis id)
 KIND_OFFSETS = {"customer": 0, "plan_submitted": 1, "plan_approved": 2, "plan_done": 3, "check": 4, "review": 5}
