@@ -33,7 +33,8 @@
         "reports/retention_report_scorecard_views.xml",
         "reports/retention_report_lifecycle_views.xml",
         "reports/retention_report_care_plan_views.xml",
-        "reports/retention_reports.xml",
+        "reports/retention_report_templates.xml",
+        "reports/retention_report_actions.xml",
         "views/customer_retention_menus.xml",
     ],
     "assets": {
