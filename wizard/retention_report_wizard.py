@@ -3,10 +3,8 @@ from urllib.parse import quote as url_quote
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_date
 
-from ..reports.retention_report_scorecard import AMOUNT_MEASURES, AVERAGE_MEASURES, SCORECARD_MEASURES
-from ..reports.xlsx import Column, Sheet, build_workbook
+from ..reports.retention_report_xlsx import report_workbook
 
 REPORTS = [
     ("scorecard", "Salesperson Scorecard"),
@@ -15,15 +13,6 @@ REPORTS = [
     ("risk", "Risk List"),
     ("receivables", "Receivables Check"),
 ]
-# reports whose figures depend on the period (the others describe the cards as they are today)
-PERIOD_REPORTS = ("scorecard", "funnel")
-
-
-def measure_kind(name):
-    """The Excel column kind of a scorecard measure."""
-    if name in AMOUNT_MEASURES:
-        return "amount"
-    return "percent" if name in AVERAGE_MEASURES else "count"
 
 
 class RetentionReportWizard(models.TransientModel):
@@ -96,146 +85,12 @@ class RetentionReportWizard(models.TransientModel):
             lines.append((self.env._("Period"), self._period_label()))
         return lines
 
-    # --- Excel ----------------------------------------------------------------------------------------
-    def _scorecard_sheet(self):
-        fields_ = self.env["retention.report.scorecard"]._fields
-        columns = [Column(self.env._("Account Manager"))] + [
-            Column(fields_[name]._description_string(self.env), measure_kind(name), 12) for name in SCORECARD_MEASURES
-        ]
-        rows = [
-            [row["salesperson"].name or self.env._("No account manager")] + [row[name] for name in SCORECARD_MEASURES]
-            for row in self.env["retention.report.scorecard"]._salesperson_rows(
-                self._domain(), self.date_from, self.date_to
-            )
-        ]
-        return Sheet(self.env._("Scorecard"), self.env._("Salesperson Scorecard"), columns, rows)
-
-    def _pareto_sheet(self):
-        columns = [
-            Column(self.env._("ABC Class")),
-            Column(self.env._("Customers"), "count"),
-            Column(self.env._("Customer Share (%)"), "share"),
-            Column(self.env._("Cumulative Customers (%)"), "share"),
-            Column(self.env._("Revenue (ABC Window)"), "amount", 18),
-            Column(self.env._("Revenue Share (%)"), "share"),
-            Column(self.env._("Cumulative Revenue (%)"), "share"),
-        ]
-        keys = (
-            "abc_class",
-            "customers",
-            "customer_share",
-            "cumulative_customer_share",
-            "revenue",
-            "revenue_share",
-            "cumulative_revenue_share",
-        )
-        rows = [
-            [row[key] for key in keys] for row in self.env["retention.report.customer"]._pareto_rows(self._domain())
-        ]
-        return Sheet(self.env._("ABC Pareto"), self.env._("ABC Pareto"), columns, rows)
-
-    def _funnel_sheet(self):
-        columns = [
-            Column(self.env._("Lifecycle Stage")),
-            Column(self.env._("Customers"), "count"),
-            Column(self.env._("Customer Share (%)"), "share"),
-            Column(self.env._("Revenue Last 12 Months"), "amount", 18),
-            Column(self.env._("At Risk"), "count"),
-            Column(self.env._("Entered in Period"), "count"),
-            Column(self.env._("Won Back in Period"), "count"),
-        ]
-        keys = ("stage", "customers", "customer_share", "revenue_12m", "at_risk", "entries", "win_backs")
-        funnel = self.env["retention.report.customer"]._funnel_rows(self._domain(), self.date_from, self.date_to)
-        rows = [[row[key] for key in keys] for row in funnel]
-        return Sheet(self.env._("Lifecycle Funnel"), self.env._("Lifecycle Funnel"), columns, rows)
-
-    def _risk_sheet(self):
-        columns = [
-            Column(self.env._("Customer")),
-            Column(self.env._("Account Manager")),
-            Column(self.env._("Sales Team")),
-            Column(self.env._("Risk Level")),
-            Column(self.env._("Risk Score"), "score", 10),
-            Column(self.env._("Why This Risk"), width=60, wrap=True),
-            Column(self.env._("ABC Class")),
-            Column(self.env._("Last Order Date"), "date", 12),
-            Column(self.env._("Next Contact Due"), "date", 12),
-            Column(self.env._("Revenue Last 12 Months"), "amount", 18),
-        ]
-        report = self.env["retention.report.customer"]
-        risk_labels = dict(report._fields["risk_level"]._description_selection(self.env))
-        abc_labels = dict(report._fields["abc_class"]._description_selection(self.env))
-        rows = [
-            [
-                line.partner_id.display_name,
-                line.salesperson_id.name or "",
-                line.team_id.name or "",
-                risk_labels.get(line.risk_level, ""),
-                line.risk_score,
-                line.risk_reasons or "",
-                abc_labels.get(line.abc_class, ""),
-                line.last_order_date,
-                line.next_contact_date,
-                line.revenue_12m,
-            ]
-            for line in report._risk_lines(self._domain())
-        ]
-        return Sheet(self.env._("Risk List"), self.env._("Risk List"), columns, rows)
-
-    def _receivables_sheets(self):
-        report = self.env["retention.report.customer"]
-        by_customer = [
-            [line.partner_id.display_name, line.salesperson_id.name or "", line.team_id.name or "", line.overdue_amount]
-            for line in report._receivable_lines(self._domain())
-        ]
-        by_salesperson = [
-            [salesperson.name or self.env._("No account manager"), count, amount]
-            for salesperson, count, amount in report._receivables_by_salesperson(self._domain())
-        ]
-        customer, manager = self.env._("Customer"), self.env._("Account Manager")
-        overdue = self.env._("Overdue Receivables")
-        return [
-            Sheet(
-                self.env._("By Customer"),
-                self.env._("Receivables Check"),
-                [
-                    Column(customer),
-                    Column(manager),
-                    Column(self.env._("Sales Team")),
-                    Column(overdue, "amount", 18),
-                ],
-                by_customer,
-            ),
-            Sheet(
-                self.env._("By Account Manager"),
-                self.env._("Receivables Check"),
-                [Column(manager), Column(self.env._("Customers"), "count"), Column(overdue, "amount", 18)],
-                by_salesperson,
-            ),
-        ]
-
-    def _sheets(self):
-        sheets = {
-            "scorecard": lambda: [self._scorecard_sheet()],
-            "pareto": lambda: [self._pareto_sheet()],
-            "funnel": lambda: [self._funnel_sheet()],
-            "risk": lambda: [self._risk_sheet()],
-            "receivables": self._receivables_sheets,
-        }[self.report]()
-        scope = [value for _label, value in self._scope(period=self.report in PERIOD_REPORTS)]
-        if self.report not in PERIOD_REPORTS:
-            scope.append(self.env._("As of %(date)s", date=format_date(self.env, fields.Date.context_today(self))))
-        for sheet in sheets:
-            sheet.subtitle = " · ".join(scope)
-            sheet.totals_label = self.env._("Total")
-        return sheets
-
     def action_export_xlsx(self):
         self.ensure_one()
         name = dict(self._fields["report"]._description_selection(self.env))[self.report]
         self.write(
             {
-                "file": base64.b64encode(build_workbook(self._sheets())),
+                "file": base64.b64encode(report_workbook(self)),
                 "file_name": f"{name} {fields.Date.to_string(fields.Date.context_today(self))}.xlsx",
             }
         )
