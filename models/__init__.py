@@ -1,4 +1,4 @@
-# Models are set up in this order; the analyses (SQL views) sort after every table they read. res_company imports
+# Models are set up in this order, the analyses (SQL views of these tables) after them in reports/. res_company imports
 # retention_input_mixin and res_partner retention_server_fields_mixin, so that these mixins are set up before the
 # models that inherit them.
 from . import (
@@ -21,7 +21,6 @@ from . import (
     res_users,
     retention_access_log,
     retention_action_check,
-    retention_analysis_mixin,
     retention_borrowing,
     retention_card_review,
     retention_card_trend,
@@ -40,11 +39,6 @@ from . import (
     retention_profile,
     retention_recompute,
     retention_refresh_queue,
-    retention_report_care_plan,
-    retention_report_customer,
-    retention_report_lifecycle,
-    retention_report_scorecard,
-    retention_review_status,
     retention_server_fields_mixin,
     retention_today,
     retention_warning,

@@ -123,9 +123,15 @@ class TestReports(CareCommon):
     def _june(self, user, **vals):
         return self.Wizard.with_user(user).create({"date_from": "2026-06-01", "date_to": "2026-06-30", **vals})
 
+    def _scorecard_rows(self, wizard):
+        """The rows of the wizard's scorecard, as its PDF and Excel read them."""
+        return wizard.env["retention.report.scorecard"]._salesperson_rows(
+            wizard._domain(), wizard.date_from, wizard.date_to
+        )
+
     def test_scorecard_figures(self):
         self._build_activity()
-        rows = {row["salesperson"]: row for row in self._june(self.supervisor_a)._scorecard_rows()}
+        rows = {row["salesperson"]: row for row in self._scorecard_rows(self._june(self.supervisor_a))}
         self.assertEqual(set(rows), {self.salesman_a, self.salesman_a2})
         expected_a = {
             "customer_count": 3,
@@ -164,14 +170,14 @@ class TestReports(CareCommon):
         # one grouped query whatever the number of customers and events, after the user's record rules (5 once the
         # caches are cleared) and the wizard's values (1)
         wizard = self._june(self.supervisor_a)
-        wizard._scorecard_rows()
+        self._scorecard_rows(wizard)
         self.env.invalidate_all()
         with self.assertQueryCount(__system__=7):
-            wizard._scorecard_rows()
+            self._scorecard_rows(wizard)
         # the manager sees both teams; the West salesman only himself
-        everyone = {row["salesperson"] for row in self._june(self.manager)._scorecard_rows()}
+        everyone = {row["salesperson"] for row in self._scorecard_rows(self._june(self.manager))}
         self.assertLessEqual({self.salesman_a, self.salesman_a2, self.salesman_b}, everyone)
-        west = self._june(self.salesman_b)._scorecard_rows()
+        west = self._scorecard_rows(self._june(self.salesman_b))
         self.assertEqual(
             [(row["salesperson"], row["checks_done"], row["expense_travel"]) for row in west],
             [(self.salesman_b, 1, 70.0)],
@@ -186,11 +192,13 @@ class TestReports(CareCommon):
         rows = self.env["retention.report.scorecard"].search([("salesperson_id", "=", self.supervisor_a.id)])
         self.assertEqual(rows.team_id, self.team_a)
         self.assertEqual(sum(rows.mapped("checks_done")), 1)
-        seen = {row["salesperson"] for row in self._june(self.supervisor_a, team_id=self.team_a.id)._scorecard_rows()}
+        wizard = self._june(self.supervisor_a, team_id=self.team_a.id)
+        seen = {row["salesperson"] for row in self._scorecard_rows(wizard)}
         self.assertIn(self.supervisor_a, seen)
 
     def test_pareto_lifecycle_and_evaluations(self):
-        rows = self._june(self.supervisor_a)._pareto_rows()
+        wizard = self._june(self.supervisor_a)
+        rows = wizard.env["retention.report.customer"]._pareto_rows(wizard._domain())
         # team East: A = c1 + c4 (16,000), B = c2 (1,500), C = c3 (500) of 18,000
         self.assertEqual(
             [(row["customers"], row["revenue"], row["revenue_share"], row["cumulative_revenue_share"]) for row in rows],
@@ -429,7 +437,7 @@ class TestReports(CareCommon):
         """Company, team, period, totals and page numbers are in the body of every page (wkhtmltopdf prints no
         header or footer), cut into pages by the report itself; plans submitted are called submitted."""
         self._build_activity()
-        with patch.object(type(self.Wizard), "_scorecard_rows_per_page", 1, create=True):
+        with patch.object(type(self.env["report.customer_retention.report_scorecard"]), "_rows_per_page", 1):
             html = self._scorecard_html(self.supervisor_a)
         root = lxml.html.fromstring(html)
         [article] = root.xpath("//div[contains(concat(' ', @class, ' '), ' article ')]")
@@ -631,7 +639,7 @@ class TestReportPdf(CareCommon, HttpCase):
         self.assertGreater(len(pdf), 5000)
         # the scorecard cuts its pages itself: one account manager per page here, two pages
         self._customer("Second Account Co", user=self.salesman_a2)
-        with patch.object(type(wizard), "_scorecard_rows_per_page", 1, create=True):
+        with patch.object(type(self.env["report.customer_retention.report_scorecard"]), "_rows_per_page", 1):
             pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
                 "customer_retention.report_scorecard", wizard.ids
             )

@@ -1,11 +1,11 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .retention_care_plan import STATES
+from ..models.retention_care_plan import STATES
 
 
 class RetentionReportCarePlan(models.Model):
-    """Care plan evaluations 客户关怀的评估 (004 二) as numbers: strategy, execution, and effect (the mean of
+    """Care plan evaluations 客户关怀的评估 as numbers: strategy, execution, and effect (the mean of
     awareness, satisfaction and loyalty), per plan, averaged in pivots and graphs."""
 
     _name = "retention.report.care.plan"

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .dates import week_start
+from ..models.dates import week_start
 
 
 class RetentionReviewStatus(models.Model):

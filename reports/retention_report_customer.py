@@ -2,8 +2,13 @@ from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
-from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
-from .res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
+from ..models.card_completeness import (
+    COMPLETENESS_CLASSES,
+    COMPLETENESS_COLUMNS,
+    COMPLETENESS_PROFILE,
+    completeness_sql,
+)
+from ..models.res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
 
 # shares (field: the additive column it is a share of)
 SHARES = {"revenue_share": "revenue_window", "customer_share": "customer_count"}
@@ -157,4 +162,85 @@ class RetentionReportCustomer(models.Model):
             overdue=card("retention_overdue_amount", "numeric"),
             completeness=completeness_sql("p", "pr", SQL("c.id")),
             team_joins=self._team_joins(SQL("p.user_id")),
+        )
+
+    # --- rows of the exported reports, read with the user's rights --------------------------------------
+    @api.model
+    def _pareto_rows(self, domain):
+        """Per ABC class: customers and revenue, their shares of the rows the user sees and the cumulative
+        shares."""
+        groups = self._read_group(
+            [*domain, ("abc_class", "!=", False)],
+            ["abc_class"],
+            ["customer_count:sum", "customer_share:sum", "revenue_window:sum", "revenue_share:sum"],
+            order="abc_class",
+        )
+        customers_total = sum(group[1] for group in groups) or 1
+        revenue_total = sum(group[3] for group in groups) or 1.0
+        labels = dict(self._fields["abc_class"]._description_selection(self.env))
+        rows, cumulative_customers, cumulative_revenue = [], 0, 0.0
+        for abc_class, count, customer_share, revenue, revenue_share in groups:
+            cumulative_customers += count
+            cumulative_revenue += revenue
+            rows.append(
+                {
+                    "abc_class": labels[abc_class],
+                    "customers": count,
+                    "customer_share": customer_share or 0.0,
+                    "cumulative_customer_share": round(cumulative_customers * 100.0 / customers_total, 2),
+                    "revenue": revenue,
+                    "revenue_share": revenue_share or 0.0,
+                    "cumulative_revenue_share": round(cumulative_revenue * 100.0 / revenue_total, 2),
+                }
+            )
+        return rows
+
+    @api.model
+    def _funnel_rows(self, domain, date_from, date_to):
+        """Per lifecycle stage, in the order of the lifecycle: the customers today with their share of the
+        customers the user sees, and the stage entries and win-backs of the period."""
+        stages = self._read_group(
+            [*domain, ("lifecycle_stage", "!=", False)],
+            ["lifecycle_stage"],
+            ["customer_count:sum", "customer_share:sum", "revenue_12m:sum", "at_risk:sum"],
+        )
+        entries = self.env["retention.report.lifecycle"]._stage_entries(domain, date_from, date_to)
+        customers = {stage: values for stage, *values in stages}
+        labels = dict(self._fields["lifecycle_stage"]._description_selection(self.env))
+        rows = []
+        for stage, _label in STAGE_SELECTION:
+            count, share, revenue, at_risk = customers.get(stage, (0, 0.0, 0.0, 0))
+            entered, won_back = entries.get(stage, (0, 0))
+            rows.append(
+                {
+                    "stage": labels[stage],
+                    "customers": count,
+                    "customer_share": share or 0.0,
+                    "revenue_12m": revenue,
+                    "at_risk": at_risk,
+                    "entries": entered,
+                    "win_backs": won_back,
+                }
+            )
+        return rows
+
+    @api.model
+    def _risk_lines(self, domain):
+        """The customers of ``domain`` at high or medium risk, the riskiest first."""
+        return self.search([*domain, ("risk_level", "in", ("high", "medium"))], order="risk_score desc, id")
+
+    @api.model
+    def _receivable_lines(self, domain):
+        """The customers of ``domain`` with overdue receivables, the largest amount first."""
+        return self.search([*domain, ("overdue_amount", ">", 0)], order="overdue_amount desc, id")
+
+    @api.model
+    def _receivables_by_salesperson(self, domain):
+        """Per account manager: (salesperson, customers, overdue amount) of the customers of ``domain`` with
+        overdue receivables, the largest amount first."""
+        return self._read_group(
+            [*domain, ("overdue_amount", ">", 0)],
+            ["salesperson_id"],
+            ["customer_count:sum", "overdue_amount:sum"],
+            order="overdue_amount:sum desc",
         )

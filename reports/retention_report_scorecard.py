@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import ABC_SELECTION, STAGE_SELECTION
+from ..models.res_partner import ABC_SELECTION, STAGE_SELECTION
 
 # row kinds of the scorecard and the offset of their ids (customer rows keep the customer analysis id)
 KIND_OFFSETS = {"customer": 0, "plan_submitted": 1, "plan_approved": 2, "plan_done": 3, "check": 4, "review": 5}
@@ -193,3 +193,38 @@ class RetentionReportScorecard(models.Model):
             events,
             self._team_joins(SQL("e.salesperson_id")),
         )
+
+    # --- the scorecard of the printed and exported reports, read with the user's rights ------------------
+    @api.model
+    def _period_domain(self, domain, date_from, date_to):
+        """The rows of ``domain`` a scorecard of the period counts: the customers today, the period's events."""
+        return [*domain, "|", ("kind", "=", "customer"), "&", ("date", ">=", date_from), ("date", "<=", date_to)]
+
+    @api.model
+    def _aggregates(self):
+        return [f"{name}:avg" if name in AVERAGE_MEASURES else f"{name}:sum" for name in SCORECARD_MEASURES]
+
+    @api.model
+    def _salesperson_rows(self, domain, date_from, date_to):
+        """One dict per salesperson: the customers today and the period's plans, checks, expenses and reviews."""
+        groups = self._read_group(
+            self._period_domain(domain, date_from, date_to),
+            ["salesperson_id"],
+            self._aggregates(),
+            order="salesperson_id",
+        )
+        rows = []
+        for salesperson, *values in groups:
+            row = dict(zip(SCORECARD_MEASURES, values, strict=True))
+            row["completeness"] = round(row["completeness"] or 0.0, 1)
+            row["salesperson"] = salesperson
+            rows.append(row)
+        return rows
+
+    @api.model
+    def _totals(self, domain, date_from, date_to):
+        """The scorecard's totals: sums, and the card completeness averaged over all the customers."""
+        [values] = self._read_group(self._period_domain(domain, date_from, date_to), [], self._aggregates())
+        totals = dict(zip(SCORECARD_MEASURES, values, strict=True))
+        totals["completeness"] = round(totals["completeness"] or 0.0, 1)
+        return totals
