@@ -257,7 +257,7 @@ cmd_lint() {
     (cd "$REPO" && ruff check . && ruff format --check .) || rc=1
     log "pylint-odoo"
     (cd "$REPO" && pylint --rcfile=.pylintrc --valid-odoo-versions=18.0 --disable=missing-readme \
-        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^tools/')) || rc=1
+        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^scripts/')) || rc=1
     return $rc
 }
 
@@ -311,13 +311,13 @@ cmd_test() {
     local lint_rc=0
     cmd_lint || lint_rc=$?
     [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
-    # tooling checks (tools/tests): where Odoo comes from (a local git repository standing in for GitHub); a
+    # tooling checks (scripts/tests): where Odoo comes from (a local git repository standing in for GitHub); a
     # clean uninstall, in a copy of the database just installed without demo data (a production database: the
     # demo's company, chart of accounts and orders are not for uninstalling)
     local tools_log=$REPO/.build/test-tools.log ran tools_failed
-    log "tooling checks (tools/tests)"
+    log "tooling checks (scripts/tests)"
     ODOO_SRC=$ODOO_SRC CR_TEST_DB=$db CR_INSTALLED_DB=$installed \
-        "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
+        "$PY" -m unittest discover -s "$REPO/scripts/tests" -t "$REPO/scripts/tests" -v >"$tools_log" 2>&1 || true
     ran=$({ grep -oE '^Ran [0-9]+ tests?' "$tools_log" || true; } | grep -oE '[0-9]+' || echo 0)
     tools_failed=$({ grep -oE '(failures|errors)=[0-9]+' "$tools_log" || true; } | awk -F= '{n += $2} END {print n + 0}')
     [ "$ran" -gt 0 ] || { log "no tooling check ran (see $tools_log)"; tools_failed=1; }
@@ -350,12 +350,12 @@ PY
 
 cmd_bench() {
     prepare
-    ODOO_SRC=$ODOO_SRC ODOO_ADDONS_PATH=$(addons_path) PYTHONPATH=$ODOO_SRC "$PY" "$REPO/tools/benchmark.py" "$@"
+    ODOO_SRC=$ODOO_SRC ODOO_ADDONS_PATH=$(addons_path) PYTHONPATH=$ODOO_SRC "$PY" "$REPO/scripts/benchmark.py" "$@"
 }
 
 cmd_upgrade_check() {
     prepare
-    ODOO_SRC=$ODOO_SRC "$PY" "$REPO/tools/upgrade_check.py" "$@"
+    ODOO_SRC=$ODOO_SRC "$PY" "$REPO/scripts/upgrade_check.py" "$@"
 }
 
 cmd_client() {
@@ -365,7 +365,7 @@ cmd_client() {
     shift
     resolve_odoo_src
     ensure_venv
-    "$PY" "$REPO/tools/$script" --port "$HTTP_PORT" --db "$DEMO_DB" "$@"
+    "$PY" "$REPO/scripts/$script" --port "$HTTP_PORT" --db "$DEMO_DB" "$@"
 }
 
 cmd_shell() {
@@ -391,5 +391,5 @@ case "${1:-}" in
     pot) shift; cmd_pot ;;
     shell) shift; cmd_shell "$@" ;;
     odoo-src) shift; cmd_odoo_src ;;
-    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|upgrade-check|load-test|websocket-check|shell|odoo-src" ;;
+    *) die "usage: scripts/dev.sh serve|test|lint|pot|bench|upgrade-check|load-test|websocket-check|shell|odoo-src" ;;
 esac
