@@ -1,20 +1,23 @@
-# customer_retention: `make serve` runs the demo, `make test` runs every test and lint (see README).
-.PHONY: serve test lint pot bench upgrade-check load-test websocket-check shell
+# customer_retention: `make serve` runs the demo, `make test` runs every test and lint, `make pytest` the same
+# tests under pytest in databases kept between runs (the fast loop; ARGS="-k borrowing"). See README.
+.PHONY: serve test pytest lint pot bench upgrade-check load-test websocket-check shell
 serve:
-	@tools/dev.sh serve $(ARGS)
+	@scripts/dev.sh serve $(ARGS)
 test:
-	@tools/dev.sh test
+	@scripts/dev.sh test
+pytest:
+	@scripts/dev.sh pytest $(ARGS)
 lint:
-	@tools/dev.sh lint
+	@scripts/dev.sh lint
 pot:
-	@tools/dev.sh pot
+	@scripts/dev.sh pot
 bench:
-	@tools/dev.sh bench $(ARGS)
+	@scripts/dev.sh bench $(ARGS)
 upgrade-check:
-	@tools/dev.sh upgrade-check $(ARGS)
+	@scripts/dev.sh upgrade-check $(ARGS)
 load-test:
-	@tools/dev.sh load-test $(ARGS)
+	@scripts/dev.sh load-test $(ARGS)
 websocket-check:
-	@tools/dev.sh websocket-check $(ARGS)
+	@scripts/dev.sh websocket-check $(ARGS)
 shell:
-	@tools/dev.sh shell
+	@scripts/dev.sh shell

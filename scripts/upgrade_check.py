@@ -9,7 +9,7 @@ the addon that no stored field backs, or an index Odoo no longer expects on one.
 The earlier revision (--from) defaults to the previous release: the parent of the commit that set the manifest's
 current version (HEAD when the version is changed in the working tree and not yet committed).
 
-Usage: make upgrade-check ARGS="--from <rev> --db <name>"   (tools/dev.sh sets ODOO_SRC and PG*)"""
+Usage: make upgrade-check ARGS="--from <rev> --db <name>"   (scripts/dev.sh sets ODOO_SRC and PG*)"""
 
 import argparse
 import ast

@@ -1,7 +1,7 @@
-"""Tooling checks of `tools/dev.sh`: where Odoo 18.0 comes from. A local git repository made from the Odoo tree
+"""Tooling checks of `scripts/dev.sh`: where Odoo 18.0 comes from. A local git repository made from the Odoo tree
 on this machine stands in for GitHub (`ODOO_GIT_URL=file://…`), so the fetch path runs offline.
 
-Run by `make test` (or: python -m unittest discover -s tools/tests)."""
+Run by `make test` (or: python -m unittest discover -s scripts/tests)."""
 
 import os
 import shutil
@@ -11,7 +11,7 @@ import unittest
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DEV = REPO / "tools" / "dev.sh"
+DEV = REPO / "scripts" / "dev.sh"
 SYSTEM_ODOO = Path(os.environ.get("CR_SYSTEM_ODOO_SRC", "/opt/odoo/src"))
 # what the tools need of a tree to call it Odoo 18.0 (and to build the virtualenv)
 TREE_FILES = ("odoo/release.py", "addons/sale/__manifest__.py", "requirements.txt")
@@ -53,7 +53,7 @@ class TestOdooSource(unittest.TestCase):
         self.cache = Path(tempfile.mkdtemp(dir=self.tmp, prefix="cache-"))
 
     def run_dev(self, **env):
-        """`tools/dev.sh odoo-src` with ODOO_SRC unset and no tree at the system place, unless given."""
+        """`scripts/dev.sh odoo-src` with ODOO_SRC unset and no tree at the system place, unless given."""
         environ = {k: v for k, v in os.environ.items() if k not in ("ODOO_SRC", "ODOO_GIT_URL", "ODOO_GIT_REF")}
         environ.update(CR_CACHE=str(self.cache), CR_SYSTEM_ODOO_SRC=str(self.tmp / "no-odoo-here"))
         environ.update(env)

@@ -15,7 +15,7 @@ returns), two companies and two currencies, sales teams and salespeople. It then
 5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
    salesperson, a supervisor and a retention manager.
 
-Usage: make bench ARGS="--customers 100000 --orders 1000000"   (tools/dev.sh sets ODOO_* and PG* variables)
+Usage: make bench ARGS="--customers 100000 --orders 1000000"   (scripts/dev.sh sets ODOO_* and PG* variables)
 """
 
 import argparse

@@ -7,7 +7,7 @@ Prints requests per second, the p50 and p95 latency of each call and overall, an
 
 Only 127.0.0.1: it refuses any other host. Clients and duration are bounded (at most 50 clients, 600 s).
 
-Usage: python tools/load_test.py --port 8283 --db retention_demo --clients 10 --seconds 60
+Usage: python scripts/load_test.py --port 8283 --db retention_demo --clients 10 --seconds 60
        make load-test ARGS="--clients 10 --seconds 60"   (port and database of `make serve`: CR_HTTP_PORT, CR_DEMO_DB)
 """
 

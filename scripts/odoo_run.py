@@ -1,7 +1,7 @@
-"""Running Odoo from the tooling scripts (`tools/upgrade_check.py`, `tools/tests/test_uninstall.py`): an addons
+"""Running Odoo from the tooling scripts (`scripts/upgrade_check.py`, `scripts/tests/test_uninstall.py`): an addons
 path exposing a given copy of the addon, `odoo -i/-u`, `odoo shell` with a script, psql, and the log lines that
-tell of a problem. The Odoo tree is $ODOO_SRC (tools/dev.sh sets it), else /opt/odoo/src; the database server is
-the one of the PG* variables (tools/dev.sh sets them); Odoo runs with the Python running this module (the
+tell of a problem. The Odoo tree is $ODOO_SRC (scripts/dev.sh sets it), else /opt/odoo/src; the database server is
+the one of the PG* variables (scripts/dev.sh sets them); Odoo runs with the Python running this module (the
 project's virtualenv)."""
 
 import json

@@ -6,8 +6,8 @@ the button of Apps (`button_immediate_uninstall`, in `odoo shell`); and checks t
 nothing of the addon is left in the database (its activity types, their activities and the plan steps that use
 them included) and that the other apps' data is all there.
 
-Run by `make test` (or on its own: python -m unittest discover -s tools/tests -p test_uninstall.py, with the
-project's virtualenv, ODOO_SRC and the PG* variables of tools/dev.sh)."""
+Run by `make test` (or on its own: python -m unittest discover -s scripts/tests -p test_uninstall.py, with the
+project's virtualenv, ODOO_SRC and the PG* variables of scripts/dev.sh)."""
 
 import os
 import shutil
@@ -17,7 +17,7 @@ import unittest
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "scripts"))
 
 import odoo_run  # noqa: E402
 

@@ -3,7 +3,7 @@ on the gevent port as the web client's worker does behind a proxy (`/websocket`,
 schedules an activity for the user over JSON-RPC and waits for its notification (`mail.activity/updated`) on
 the websocket; then removes the activity. Exit 0 when the notification arrived.
 
-Only 127.0.0.1. Usage: python tools/websocket_check.py --port 8069 --gevent-port 8072 --db retention_demo"""
+Only 127.0.0.1. Usage: python scripts/websocket_check.py --port 8069 --gevent-port 8072 --db retention_demo"""
 
 import argparse
 import json

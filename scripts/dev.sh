@@ -257,7 +257,7 @@ cmd_lint() {
     (cd "$REPO" && ruff check . && ruff format --check .) || rc=1
     log "pylint-odoo"
     (cd "$REPO" && pylint --rcfile=.pylintrc --valid-odoo-versions=18.0 --disable=missing-readme \
-        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^tools/')) || rc=1
+        $(git ls-files --cached --others --exclude-standard '*.py' | grep -v '^scripts/')) || rc=1
     return $rc
 }
 
@@ -284,17 +284,20 @@ cmd_test() {
     ODOO_REVISION=$(odoo_revision)
     log "Odoo $ODOO_REVISION"
     local db=${CR_TEST_DB:-retention_test} tags=${CR_TEST_TAGS:-/customer_retention} rc=0 logf logs=() installed=
+    local counts=$REPO/.build/test-counts passes=(addon) selections=("$tags") i
+    rm -f "$counts"
     # 1. every test, in a database without demo data; 2. the demo company of `make serve` (tag retention_demo),
     #    in a database installed with demo data. CR_TEST_TAGS runs only the first.
     logs+=("$REPO/.build/test.log")
     run_tests "$db" "${logs[0]}" "$tags" --without-demo=all || rc=1
     grep -q "Modules loaded\." "${logs[0]}" && installed=$db
     if [ -z "${CR_TEST_TAGS:-}" ]; then
-        logs+=("$REPO/.build/test-demo.log")
+        logs+=("$REPO/.build/test-demo.log") passes+=(demo) selections+=(retention_demo)
         run_tests "${db}_demo" "${logs[1]}" retention_demo --load-language=en_US,zh_CN || rc=1
     fi
     local summary failed=0 errors=0 total=0 bad f e t
-    for logf in "${logs[@]}"; do
+    for i in "${!logs[@]}"; do
+        logf=${logs[$i]}
         summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$logf" | tail -1 || true)
         if [ -z "$summary" ]; then
             echo "0 passed, 1 failed (no test summary found in $logf)"
@@ -303,6 +306,8 @@ cmd_test() {
         read -r f _ e _ _ t _ <<<"$summary"
         e=${e%%[^0-9]*}
         failed=$((failed + f)) errors=$((errors + e)) total=$((total + t))
+        # per pass: what ran and failed, for `make pytest` to count the same (.ci/run compares them)
+        echo "${passes[$i]} ${selections[$i]} $t $((f + e))" >>"$counts"
         # Any WARNING/ERROR/CRITICAL line caused by this addon fails the run (Odoo's own upstream noise does not).
         bad=$(grep -E " (WARNING|ERROR|CRITICAL) " "$logf" | grep -E "customer_retention|retention[._]" || true)
         [ -n "$bad" ] && { log "log lines caused by customer_retention in $logf:"; echo "$bad" >&2; rc=1; }
@@ -311,20 +316,189 @@ cmd_test() {
     local lint_rc=0
     cmd_lint || lint_rc=$?
     [ "$lint_rc" = 0 ] || { log "lint failed"; rc=1; }
-    # tooling checks (tools/tests): where Odoo comes from (a local git repository standing in for GitHub); a
+    # tooling checks (scripts/tests): where Odoo comes from (a local git repository standing in for GitHub); a
     # clean uninstall, in a copy of the database just installed without demo data (a production database: the
     # demo's company, chart of accounts and orders are not for uninstalling)
     local tools_log=$REPO/.build/test-tools.log ran tools_failed
-    log "tooling checks (tools/tests)"
+    log "tooling checks (scripts/tests)"
     ODOO_SRC=$ODOO_SRC CR_TEST_DB=$db CR_INSTALLED_DB=$installed \
-        "$PY" -m unittest discover -s "$REPO/tools/tests" -t "$REPO/tools/tests" -v >"$tools_log" 2>&1 || true
+        "$PY" -m unittest discover -s "$REPO/scripts/tests" -t "$REPO/scripts/tests" -v >"$tools_log" 2>&1 || true
     ran=$({ grep -oE '^Ran [0-9]+ tests?' "$tools_log" || true; } | grep -oE '[0-9]+' || echo 0)
     tools_failed=$({ grep -oE '(failures|errors)=[0-9]+' "$tools_log" || true; } | awk -F= '{n += $2} END {print n + 0}')
     [ "$ran" -gt 0 ] || { log "no tooling check ran (see $tools_log)"; tools_failed=1; }
     [ "$tools_failed" = 0 ] || { grep -E "^(FAIL|ERROR):" "$tools_log" >&2 || true; rc=1; }
     total=$((total + ran)) failed=$((failed + tools_failed))
+    echo "tooling scripts/tests $ran $tools_failed" >>"$counts"
     echo "$((total - failed - errors)) passed, $((failed + errors)) failed"
     [ "$((failed + errors))" = 0 ] && [ "$rc" = 0 ]
+}
+
+# --- pytest-odoo: `make pytest`, the fast loop --------------------------------------------------------
+# The same tests as `make test`, under pytest (pytest-odoo and scripts/pytest_retention.py), in databases that keep
+# the addon installed between runs: no install, no at-install pass, every Odoo test run as a post-install one.
+addon_fingerprint() {
+    # What a database made for the tests depends on: the Odoo it runs and the addon's files that Odoo loads (not
+    # its tests, tooling or documents). Another fingerprint means upgrading the addon in that database.
+    local others='^(tests|scripts|readme|\.ci|static/tests)/|\.md$|^(Makefile|requirements.*|ruff\.toml|\.pylintrc)$'
+    { echo "$ODOO_REVISION"; (cd "$REPO" && git ls-files -z -co --exclude-standard | grep -zvE "$others" |
+        xargs -0 -r sha1sum 2>/dev/null) || true; } | sha1sum | cut -c1-12
+}
+
+pytest_db_state() {
+    # pytest_db_state DB STAMP: "ready" (the addon installed from these files: STAMP is the database's comment),
+    # "stale" (installed from others), or "missing" (no database, or an install that did not finish)
+    local db=$1 stamp=$2 state comment
+    db_exists "$db" || { echo missing; return 0; }
+    state=$(psql -d "$db" -tAc "SELECT state FROM ir_module_module WHERE name = 'customer_retention'" 2>/dev/null ||
+        true)
+    [ "$state" = installed ] || { echo missing; return 0; }
+    comment=$(psql -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FROM pg_database
+        WHERE datname = '$db'")
+    if [ "$comment" = "$stamp" ]; then echo ready; else echo stale; fi
+}
+
+pytest_stamp() {
+    # pytest_stamp demo|nodemo: what a ready database's comment says. The demo's dates are relative to the day
+    # it was installed (its tests count on it): a demo database of another day is made again.
+    local stamp
+    stamp="customer_retention $(addon_fingerprint)"
+    [ "$1" = demo ] && stamp="$stamp installed $(date -u +%F)"
+    echo "$stamp"
+}
+
+ensure_pytest_db() {
+    # ensure_pytest_db DB demo|nodemo: the addon installed in DB and up to date. Made when missing (or half
+    # made); upgraded (-u) when the addon's files or Odoo changed; reused as it is otherwise. With demo data it is
+    # made again instead of upgraded: Odoo does not replay demo data on an upgrade. As `make test` makes them:
+    # without demo data, or with it and English and Chinese loaded.
+    local db=$1 kind=$2 stamp state logf=$REPO/.build/pytest-install.log args
+    stamp=$(pytest_stamp "$kind")
+    state=$(pytest_db_state "$db" "$stamp")
+    [ "$state" = ready ] && return 0
+    if [ "$kind" = demo ]; then args=(--load-language=en_US,zh_CN); else args=(--without-demo=all); fi
+    if [ "$state" = stale ] && [ "$kind" != demo ]; then
+        log "upgrading customer_retention in database $db (the addon or Odoo changed since)"
+        args=(-u customer_retention)
+    else
+        log "installing customer_retention in a new database $db${args[0]:+ ($kind)}"
+        PGOPTIONS=--client-min-messages=warning psql -q -d postgres -c "DROP DATABASE IF EXISTS $db"
+        args=(-i customer_retention "${args[@]}")
+    fi
+    odoo -d "$db" "${args[@]}" --stop-after-init --log-level=warn >"$logf" 2>&1 || true
+    if [ "$(pytest_db_state "$db" "")" = missing ] || grep -qE " (ERROR|CRITICAL) |failed to install" "$logf"; then
+        cat "$logf" >&2
+        psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
+        die "installing customer_retention in $db failed (above, and in $logf); the database was dropped"
+    fi
+    psql -q -d postgres -c "COMMENT ON DATABASE $db IS '$stamp'"
+}
+
+run_pytest() {
+    # run_pytest [pytest args…]: pytest in the virtualenv, from the repository, with scripts/pytest_retention.py
+    # and Odoo importable; Python warnings go to Odoo's log, as under Odoo's runner (not pytest's summary)
+    (cd "$REPO" && TZ=UTC PYTHONPATH="$REPO/scripts:$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/pytest" \
+        -p pytest_retention -p no:warnings -o cache_dir="$REPO/.build/pytest-cache" --rootdir="$REPO" "$@")
+}
+
+pytest_odoo_pass() {
+    # pytest_odoo_pass NAME DB demo|nodemo TAGS [pytest args…]: the Odoo tests that Odoo's runner selects with
+    # TAGS, run by pytest-odoo in DB (with its HTTP server, for the tours). Counts to .build/pytest-NAME.counts.
+    local name=$1 db=$2 kind=$3 tags=$4 rc=0 bad
+    shift 4
+    local odoo_log=$REPO/.build/pytest-$name-odoo.log counts=$REPO/.build/pytest-$name.counts
+    local args=(--odoo-config="$REPO/.build/pytest-odoo.conf" --odoo-database="$db" --odoo-log-level=warn --odoo-http
+        --odoo-extra="logfile=$odoo_log" --test-tags="$tags" --odoo-only --counts-file="$counts")
+    [ -n "${CR_TEST_HTTP_PORT:-}" ] && args+=(--odoo-http-port="$CR_TEST_HTTP_PORT")
+    rm -f "$counts" "$odoo_log"
+    if [ "$(pytest_db_state "$db" "$(pytest_stamp "$kind")")" != ready ]; then
+        # a database is made or upgraded only for a pass that has a test to run (pytest: 5 is "none selected")
+        run_pytest "${args[@]}" --collect-only -q "$@" >/dev/null 2>&1 || rc=$?
+        if [ "$rc" = 5 ]; then
+            log "pytest ($name, $db): no test selected"
+            printf 'odoo 0 0\nplain 0 0\n' >"$counts"
+            return 0
+        fi
+        ensure_pytest_db "$db" "$kind"
+        rc=0
+    fi
+    log "pytest ($name): the tests of --test-tags=$tags, in database $db (Odoo's log: ${odoo_log#"$REPO"/})"
+    run_pytest "${args[@]}" "$@" || rc=$?
+    [ "$rc" = 5 ] && rc=0
+    # as `make test`: a WARNING/ERROR/CRITICAL log line caused by this addon fails the pass
+    bad=$(grep -E " (WARNING|ERROR|CRITICAL) " "$odoo_log" 2>/dev/null | grep -E "customer_retention|retention[._]" ||
+        true)
+    [ -n "$bad" ] && { log "log lines caused by customer_retention in $odoo_log:"; echo "$bad" >&2; rc=1; }
+    return "$rc"
+}
+
+cmd_pytest() {
+    # The fast loop: every test of `make test` (the addon's, without then with demo data, and the tooling checks)
+    # under pytest, in databases kept from one run to the next; pytest options and paths (tests/… or
+    # scripts/tests/…, ::Class::test) from ARGS. Writes .build/pytest-counts as `make test` writes
+    # .build/test-counts (.ci/run compares them).
+    prepare
+    mkdir -p "$REPO/.build"
+    ODOO_REVISION=$(odoo_revision)
+    log "Odoo $ODOO_REVISION"
+    local db=${CR_PYTEST_DB:-${CR_TEST_DB:-retention_test}_pytest} tags=${CR_TEST_TAGS:-/customer_retention}
+    local opts=() odoo_paths=() tool_paths=() arg path rc=0 started=$SECONDS
+    local repo_real scripts_rc=0
+    repo_real=$(realpath "$REPO")
+    # ARGS: paths choose the passes (tests/… the Odoo ones, scripts/tests/… the tooling one); the rest is options
+    for arg in "$@"; do
+        path=${arg%%::*}
+        [[ $path = /* ]] || path=$REPO/$path
+        if [[ $arg != -* ]] && [ -e "$path" ]; then
+            case $(realpath "$path")/ in
+                "$repo_real"/scripts/*) tool_paths+=("$arg") ;;
+                *) odoo_paths+=("$arg") ;;
+            esac
+        else
+            opts+=("$arg")
+        fi
+    done
+    if [ ${#odoo_paths[@]} = 0 ] && [ ${#tool_paths[@]} = 0 ]; then
+        odoo_paths=(tests) tool_paths=(scripts/tests)
+    fi
+    # Odoo's options for pytest-odoo: the addons path and the database server of the other commands
+    printf '[options]\naddons_path = %s\n' "$(addons_path)" >"$REPO/.build/pytest-odoo.conf"
+    for arg in "${DB_ARGS[@]}"; do
+        arg=${arg#--}
+        printf '%s = %s\n' "${arg%%=*}" "${arg#*=}" >>"$REPO/.build/pytest-odoo.conf"
+    done
+    local counts=$REPO/.build/pytest-counts
+    rm -f "$counts" "$REPO"/.build/pytest-*.counts
+    # 1. every test, in a database without demo data; 2. the demo company's (tag retention_demo), in a database
+    #    with demo data (not with CR_TEST_TAGS, as `make test`); 3. the tooling checks (no Odoo in the process; the
+    #    uninstall copies the first database).
+    if [ ${#odoo_paths[@]} -gt 0 ]; then
+        pytest_odoo_pass addon "$db" nodemo "$tags" "${opts[@]}" "${odoo_paths[@]}" || rc=1
+        if [ -z "${CR_TEST_TAGS:-}" ]; then
+            pytest_odoo_pass demo "${db}_demo" demo retention_demo "${opts[@]}" "${odoo_paths[@]}" || rc=1
+        fi
+    fi
+    if [ ${#tool_paths[@]} -gt 0 ]; then
+        local installed=
+        [ "$(pytest_db_state "$db" "$(pytest_stamp nodemo)")" != missing ] && installed=$db
+        log "pytest (tooling): scripts/tests"
+        ODOO_SRC=$ODOO_SRC CR_TEST_DB=$db CR_INSTALLED_DB=$installed run_pytest -p no:odoo \
+            --counts-file="$REPO/.build/pytest-tooling.counts" "${opts[@]}" "${tool_paths[@]}" || scripts_rc=$?
+        [ "$scripts_rc" = 0 ] || [ "$scripts_rc" = 5 ] || rc=1
+    fi
+    # per pass, as .build/test-counts: NAME SELECTION RAN FAILED
+    local name selection kind ran failed total=0 failures=0
+    for name in addon demo tooling; do
+        [ -f "$REPO/.build/pytest-$name.counts" ] || continue
+        case $name in addon) selection=$tags kind=odoo ;; demo) selection=retention_demo kind=odoo ;;
+            tooling) selection=scripts/tests kind=plain ;; esac
+        read -r _ ran failed < <(grep "^$kind " "$REPO/.build/pytest-$name.counts")
+        echo "$name $selection $ran $failed" >>"$counts"
+        total=$((total + ran)) failures=$((failures + failed))
+    done
+    log "pytest: $total tests in $((SECONDS - started)) s (counts per pass in ${counts#"$REPO"/})"
+    [ "$failures" = 0 ] || rc=1
+    echo "$((total - failures)) passed, $failures failed"
+    return "$rc"
 }
 
 cmd_pot() {
@@ -350,12 +524,12 @@ PY
 
 cmd_bench() {
     prepare
-    ODOO_SRC=$ODOO_SRC ODOO_ADDONS_PATH=$(addons_path) PYTHONPATH=$ODOO_SRC "$PY" "$REPO/tools/benchmark.py" "$@"
+    ODOO_SRC=$ODOO_SRC ODOO_ADDONS_PATH=$(addons_path) PYTHONPATH=$ODOO_SRC "$PY" "$REPO/scripts/benchmark.py" "$@"
 }
 
 cmd_upgrade_check() {
     prepare
-    ODOO_SRC=$ODOO_SRC "$PY" "$REPO/tools/upgrade_check.py" "$@"
+    ODOO_SRC=$ODOO_SRC "$PY" "$REPO/scripts/upgrade_check.py" "$@"
 }
 
 cmd_client() {
@@ -365,7 +539,7 @@ cmd_client() {
     shift
     resolve_odoo_src
     ensure_venv
-    "$PY" "$REPO/tools/$script" --port "$HTTP_PORT" --db "$DEMO_DB" "$@"
+    "$PY" "$REPO/scripts/$script" --port "$HTTP_PORT" --db "$DEMO_DB" "$@"
 }
 
 cmd_shell() {
@@ -383,6 +557,7 @@ cmd_odoo_src() {
 case "${1:-}" in
     serve) shift; cmd_serve "$@" ;;
     test) shift; cmd_test "$@" ;;
+    pytest) shift; cmd_pytest "$@" ;;
     lint) shift; prepare; cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
     upgrade-check) shift; cmd_upgrade_check "$@" ;;
@@ -391,5 +566,5 @@ case "${1:-}" in
     pot) shift; cmd_pot ;;
     shell) shift; cmd_shell "$@" ;;
     odoo-src) shift; cmd_odoo_src ;;
-    *) die "usage: tools/dev.sh serve|test|lint|pot|bench|upgrade-check|load-test|websocket-check|shell|odoo-src" ;;
+    *) die "usage: scripts/dev.sh serve|test|pytest|lint|pot|bench|upgrade-check|load-test|websocket-check|shell|odoo-src" ;;
 esac
