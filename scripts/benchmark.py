@@ -13,7 +13,8 @@ returns), two companies and two currencies, sales teams and salespeople. It then
 4. the server time of the customers list (filtered by ABC class, grouped by stage) and of the partner form
    with the Retention tab, for a salesperson;
 5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
-   salesperson, a supervisor and a retention manager.
+   salesperson, a supervisor and a retention manager;
+6. the Public Pool list (one customer in twenty is in the pool) as a supervisor opens it.
 
 Usage: make bench ARGS="--customers 100000 --orders 1000000"   (scripts/dev.sh sets ODOO_* and PG* variables)
 """
@@ -33,6 +34,7 @@ from odoo import api
 from odoo.modules.registry import Registry
 from odoo.service import db as odoo_db
 from odoo.tools import config
+from odoo.tools.safe_eval import safe_eval
 
 DB = "retention_bench"
 SEED = 20261123
@@ -133,7 +135,9 @@ def generate(env, customers, orders):
     cr.execute(
         """INSERT INTO res_partner (name, complete_name, is_company, active, type, user_id, autopost_bills, lang,
                                     create_date, write_date)
-           SELECT 'Customer ' || i, 'Customer ' || i, TRUE, TRUE, 'contact', (%s::int[])[1 + i %% %s], 'ask',
+           SELECT 'Customer ' || i, 'Customer ' || i, TRUE, TRUE, 'contact',
+                  -- one customer in twenty is in the public pool (nobody holds it)
+                  CASE WHEN i %% 20 = 0 THEN NULL ELSE (%s::int[])[1 + i %% %s] END, 'ask',
                   'en_US', now(), now()
              FROM generate_series(1, %s) i
         RETURNING id""",
@@ -307,6 +311,33 @@ def today_timings(env, company, salesperson):
     return t_refresh, boards
 
 
+def pool_timing(env, company, supervisor):
+    """Server time of the Public Pool list as a supervisor opens it: its count and its first page (median of 5)."""
+    partner = env["res.partner"].with_user(supervisor).with_company(company).with_context(lang="en_US")
+    action = partner._retention_pool_action()
+    domain = safe_eval(action["domain"])
+    spec = {
+        name: {}
+        for name in (
+            "complete_name",
+            "city",
+            "industry_id",
+            "retention_abc_class",
+            "retention_lifecycle_stage",
+            "retention_last_order_date",
+            "retention_held_since",
+            "retention_revenue_12m",
+        )
+    }
+
+    def open_pool():
+        env.invalidate_all()
+        return partner.web_search_read(domain, spec, limit=80, count_limit=10001)
+
+    seconds, result = timed(open_pool, repeat=5)
+    return seconds, result["length"]
+
+
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
@@ -357,6 +388,7 @@ def main():
 
         t_list, t_form = ui_timings(env, company_1, salespeople[0])
         t_refresh, t_boards = today_timings(env, company_1, salespeople[0])
+        t_pool, pool_size = pool_timing(env, company_1, salespeople[0].sale_team_id.user_id)
 
         print()
         print(
@@ -398,6 +430,7 @@ def main():
         print(f"refresh of one customer's card (done check, order):        {t_refresh * 1000:.0f} ms (median of 5)")
         for role, seconds in t_boards.items():
             print(f"today board, {role + ':':<12}                              {seconds * 1000:.0f} ms (median of 5)")
+        print(f"public pool list as a supervisor ({pool_size} customers):   {t_pool * 1000:.0f} ms (median of 5)")
 
 
 if __name__ == "__main__":
