@@ -764,6 +764,13 @@ class ResPartner(models.Model):
                 if not (key.startswith("default_") and key.removeprefix("default_") in protected)
             }
             vals_list = [self._retention_refuse_system_values(vals, protected) for vals in vals_list]
+            if self.env.user.has_group(USER_GROUP):
+                # a salesperson creates customers for herself; a supervisor for her teams (as on a change)
+                given = {vals["user_id"] for vals in vals_list if vals.get("user_id")}
+                given |= {context["default_user_id"]} if context.get("default_user_id") else set()
+                given -= {self.env.uid}
+                for user_id in given:
+                    self.browse()._retention_check_owner_change(self.browse(), self.env["res.users"].browse(user_id))
         overridden = [bool(OVERRIDE_FIELDS.keys() & {f for f, v in vals.items() if v}) for vals in vals_list]
         for vals, override in zip(vals_list, overridden, strict=True):
             if override or any(vals.get(reason) for reason in OVERRIDE_FIELDS.values()):
@@ -887,6 +894,12 @@ class ResPartner(models.Model):
         )
         if moved and not self.env.su:
             self._retention_check_holder(moved)
+            self._retention_check_not_pool(moved)
+            if vals.get("parent_id"):
+                # and into a customer the user holds (or may act for): not into another team's customer
+                new_parent = self.browse(vals["parent_id"]).commercial_partner_id
+                self._retention_check_holder(new_parent)
+                self._retention_check_not_pool(new_parent)
         # those that showed another company's card
         return moved.filtered(lambda partner: partner.commercial_partner_id != partner)
 
@@ -901,14 +914,22 @@ class ResPartner(models.Model):
             self.sudo()
             .with_context(active_test=False)
             .filtered(
-                lambda partner: partner.user_id != new_user and not partner.user_ids and partner not in company_partners
+                lambda partner: (
+                    partner.user_id != new_user
+                    # an employee's own partner is no customer; a customer with a portal login is one
+                    and not partner.user_ids.filtered(lambda login: not login.share)
+                    and partner not in company_partners
+                )
             )
         )
         if changed and not self.env.su:
             # a contact too: a customer made a contact for a moment is no way round
             self._retention_check_owner_change(changed, new_user)
+        # customers, and contacts this write makes customers (no parent any more)
+        becomes_customer = "parent_id" in vals and not vals["parent_id"]
         old_owners = {
-            customer: customer.user_id for customer in changed.filtered(lambda partner: not partner.parent_id)
+            customer: customer.user_id
+            for customer in changed.filtered(lambda partner: not partner.parent_id or becomes_customer)
         }
         if old_owners and (not self.env.su or self.env.context.get("retention_pool_caps") is CAPS_APPLY):
             # a claim or an assignment from the pool, by a user or an action of the pool: its caps
@@ -1269,6 +1290,20 @@ class ResPartner(models.Model):
             )
         )
 
+    def _retention_check_not_pool(self, partners):
+        """Customers in the public pool are claimed or assigned, not taken another way (moved under a customer,
+        merged): a supervisor or a manager may."""
+        if self.env.su or self.env.user.has_group(SUPERVISOR_GROUP):
+            return
+        pooled = partners.sudo().filtered_domain(self.env["retention.pool"]._pool_domain())
+        if pooled:
+            raise UserError(
+                self.env._(
+                    "%(customers)s are in the public pool: claim them first.",
+                    customers=", ".join(pooled.mapped("display_name")),
+                )
+            )
+
     def _retention_check_holder(self, partners):
         """The current user acts for ``partners`` as their holder (``_retention_kept_by``); a partner nobody
         holds is anyone's."""
@@ -1295,6 +1330,10 @@ class ResPartner(models.Model):
         if self.env.su or user.has_group(MANAGER_GROUP):
             return
         customers = customers.sudo()
+        if not user.has_group(USER_GROUP):
+            raise AccessError(
+                self.env._("Only the retention groups change account managers: ask a supervisor of the customers.")
+            )
         if not user.has_group(SUPERVISOR_GROUP):
             held = customers.filtered(lambda partner: partner._retention_holder() not in (user, user.browse()))
             if new_user != user or held:
@@ -1324,7 +1363,9 @@ class ResPartner(models.Model):
         """After a change of account manager: contacts that followed the old one, open care plans and
         checks, activities and follower subscriptions move to the new one; the confidential profiles keep
         only their keepers as followers; the account manager history and the chatter say who, when and why."""
-        reason = self.env.context.get("retention_owner_reason") or self.env._("Changed on the customer")
+        # the reason a pool action, the reassignment wizard or the system gives; not one a client sends
+        trusted = self.env.su or self.env.context.get("retention_pool_caps") is CAPS_APPLY
+        reason = (trusted and self.env.context.get("retention_owner_reason")) or self.env._("Changed on the customer")
         Partner = self.sudo().with_context(active_test=False)
         new_user = next(iter(old_owners)).user_id
         kinds = self._retention_owner_moves(old_owners, new_user)

@@ -71,9 +71,10 @@ class RetentionPool(models.AbstractModel):
         company = self.env.company
         self._lock_user(user)
         cap = self._cap(user, "retention_claim_daily_cap", company)
-        tz = pytz.timezone(user.tz or "UTC")
-        midnight = tz.localize(datetime.combine(fields.Date.context_today(user), time.min))
-        since = midnight.astimezone(pytz.utc).replace(tzinfo=None)
+        # the salesperson's day in her own time zone (not one the client's context says)
+        tz = pytz.timezone(user.sudo().tz or "UTC")
+        local_day = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
+        since = tz.localize(datetime.combine(local_day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
         History = self.env["retention.owner.history"].sudo()
         claimed = History.search_count([("kind", "=", "claim"), ("to_user_id", "=", user.id), ("date", ">=", since)])
         if claimed + len(customers) > cap:
@@ -167,6 +168,15 @@ class RetentionPool(models.AbstractModel):
         if not customers:
             raise UserError(self.env._("Select the pool customers to claim."))
         held = customers.sudo().filtered("user_id")
+        outside = customers.sudo() - held - customers.sudo().filtered_domain(self._pool_domain())
+        if outside:
+            raise UserError(
+                self.env._(
+                    "%(customers)s are not customers of the pool (companies and prospects nobody holds): nothing to "
+                    "claim.",
+                    customers=", ".join(outside.mapped("display_name")),
+                )
+            )
         if held:
             raise UserError(
                 self.env._(

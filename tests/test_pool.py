@@ -243,6 +243,46 @@ class TestPool(RetentionCommon):
                 self.big.with_user(self.salesman_a).write(vals)
         self.assertFalse(self.big.retention_locked)
 
+    def test_no_way_round(self):
+        """What an RPC attack tried (and now gets refused): claiming what is no pool customer, a login that skips
+        the checks, an outsider's write, a pool customer taken as a contact or by a merge, another time zone to
+        reset the day's claims, a forged reason, a customer created for another team."""
+        potential = self._customer("Never Quoted Co")  # no quotation, no order: no pool customer
+        self.recompute(TODAY)
+        with self.assertRaisesRegex(UserError, "not customers of the pool"):
+            potential.with_user(self.salesman_b).action_retention_claim()
+        portal_customer = self._customer("Portal Buyer", user=self.salesman_b)
+        new_test_user(self.env, "ret_pool_portal", groups="base.group_portal", partner_id=portal_customer.id)
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            portal_customer.with_user(self.salesman_a).write({"user_id": self.salesman_a.id})
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.pooled.with_user(self.outsider).write({"user_id": self.outsider.id})
+        self.assertFalse(self.pooled.user_id)
+        # a pool customer made a contact of one's own customer, then a company of one's own
+        with self.assertRaisesRegex(UserError, "in the public pool"):
+            self.pooled.with_user(self.salesman_a).write({"parent_id": self.big.id})
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.small.with_user(self.salesman_b).write({"parent_id": self.big.id})
+        merge = self.env["base.partner.merge.automatic.wizard"].with_user(self.salesman_a)
+        with self.assertRaisesRegex(UserError, "in the public pool"):
+            merge._merge((self.pooled | self.small).ids, dst_partner=self.small)
+        with freeze_time("2026-07-01 09:00"):
+            claims = self.Partner.with_user(self.salesman_b).with_context(tz="Pacific/Kiritimati")
+            (claims.browse(self.pooled.id) | claims.browse(self.pooled_2.id)).action_retention_claim()
+            with self.assertRaisesRegex(UserError, "may claim 2 customers a day"):
+                claims.with_context(tz="Etc/GMT+12").browse(self.pooled_3.id).action_retention_claim()
+        # a reason sent by the client is not the history's
+        self.pooled.with_user(self.supervisor_b).with_context(retention_owner_reason="Approved by the CEO").write(
+            {"user_id": False}
+        )
+        self.assertEqual(
+            self.OwnerHistory.search([("partner_id", "=", self.pooled.id)], limit=1).reason, "Changed on the customer"
+        )
+        with mute_logger(*ACCESS_LOGGERS), self.assertRaises(AccessError):
+            self.Partner.with_user(self.salesman_a).create(
+                {"name": "For the West", "is_company": True, "user_id": self.salesman_b.id}
+            )
+
     def test_return_and_claim_hand_over(self):
         """What the holder left goes to whoever takes the customer from the pool: open plans, planned checks and
         the activities that waited with the supervisor."""

@@ -40,6 +40,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         # merging a customer into another is taking it over, and it rewrites the one it goes into: the holders
         # of both (their account manager, that person's supervisor or a manager) do it
         env["res.partner"]._retention_check_holder(src_partners | dst_partner.commercial_partner_id)
+        # a customer of the public pool is claimed, not merged into one's own (nor one's own into it)
+        env["res.partner"]._retention_check_not_pool(src_partners | dst_partner.commercial_partner_id)
         confidential = {
             env._("confidential profiles"): Profile.search([("partner_id", "in", src)]),
             env._("borrowings"): env["retention.borrowing"].sudo().search([("partner_id", "in", src)]),
