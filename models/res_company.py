@@ -79,6 +79,13 @@ class ResCompany(models.Model):
         default=95.0,
         help="Then B until the cumulative revenue share reaches this (above the A cut-off, at most 100).",
     )
+    # group customers (集团客户)
+    retention_abc_by_group = fields.Boolean(
+        string="ABC by Group",
+        default=False,
+        help="Rank each group of companies (a parent company and all its subsidiaries) as one customer, by their "
+        "revenue together: every company of the group gets the group's class.",
+    )
     retention_new_window_days = fields.Integer(
         string="New Customer Window (days)",
         default=365,
@@ -255,6 +262,7 @@ class ResCompany(models.Model):
             digits=self.currency_id.decimal_places,
             abc_a_cut=self.retention_abc_a_cut,
             abc_b_cut=self.retention_abc_b_cut,
+            abc_by_group=self.retention_abc_by_group,
         )
 
     def _retention_lifecycle_rules(self):

@@ -7,7 +7,15 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index, index_exists
 
 from . import scoring
-from .card_catalogue import BY_NAME, CARD_FIELDS, INDEXED_DATES, INDEXED_VALUES, SYSTEM_FIELDS, to_stored
+from .card_catalogue import (
+    BY_NAME,
+    CARD_FIELDS,
+    INDEXED_DATES,
+    INDEXED_SPARSE,
+    INDEXED_VALUES,
+    SYSTEM_FIELDS,
+    to_stored,
+)
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 from .groups import MANAGER_GROUP, SUPERVISOR_GROUP, USER_GROUP
 from .retention_server_fields_mixin import refuse_server_values
@@ -37,6 +45,9 @@ STAGE_SELECTION = [
 # or imported (see SYSTEM_FIELDS).
 SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True, "groups": USER_GROUP, "copy": False}
 
+
+# What makes the groups of companies (集团客户): a change refreshes the groups of the companies concerned.
+GROUP_STRUCTURE = frozenset(("parent_id", "is_company", "active"))
 
 # Marks the values Merge Contacts copies onto the partner it keeps: the card and the overrides are left out.
 # An object, not a flag: no context sent over RPC can hold it.
@@ -351,19 +362,69 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
 
+    # --- group customers (集团客户): the group and, on its head, the roll-up (retention.recompute) -----
+    retention_group_id = fields.Many2one(
+        "res.partner",
+        string="Group",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The head of the group this company belongs to: the top parent company of its subsidiaries.",
+        groups=USER_GROUP,
+        copy=False,
+    )
+    retention_group_subsidiary_count = fields.Integer(
+        string="Subsidiaries",
+        help="Subsidiaries of the group at every level (companies whose parent company is in the group).",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_revenue_12m = fields.Float(
+        string="Group Revenue Last 12 Months",
+        digits="Account",
+        help="Revenue of the last 12 months of the head and all its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_revenue_total = fields.Float(
+        string="Group Lifetime Revenue",
+        digits="Account",
+        help="Lifetime revenue of the head and all its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_abc_class = fields.Selection(
+        ABC_SELECTION,
+        string="Group Best Class",
+        help="The best ABC class among the head and its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_risk_level = fields.Selection(
+        RISK_SELECTION,
+        string="Group Worst Risk",
+        help="The highest risk level among the head and its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+
     # --- database: the card's indexes per company -------------------------------------------------
     def init(self):
         result = super().init()
         # on every install and update: the per-company card indexes, of fields indexed since included (what earlier
         # versions left to drop is in migrations/)
         self._retention_create_card_indexes(self.env["res.company"].sudo().search([]))  # pylint: disable=no-search-all
+        # group customers (集团客户): the recompute walks the companies whose parent is a company, a few of all
+        create_index(
+            self.env.cr,
+            "res_partner__retention_subsidiary_index",
+            self._table,
+            ["parent_id"],
+            where="is_company AND parent_id IS NOT NULL",
+        )
         return result
 
     @api.model
     def _retention_create_card_indexes(self, companies):
         """One expression index per company and filtered card field, matching Odoo's compiled domain
         ``(col -> '<company id>' ->> 0)::<type>`` so that filters and group-bys on the card read a few rows; and
-        for the card dates one covering index per company on the stored text (see ``_condition_to_sql``)."""
+        for the card dates one covering index per company on the stored text (see ``_condition_to_sql``); sparse
+        fields (the group roll-up, on a few heads) index only the partners holding a value."""
         for company in companies:
             for fname in INDEXED_VALUES:
                 column_type = self._fields[fname]._column_type[1]
@@ -372,6 +433,15 @@ class ResPartner(models.Model):
                     f"res_partner__{fname}_company_{int(company.id)}_index",
                     self._table,
                     [f"((({fname} -> '{int(company.id)}') ->> 0)::{column_type})"],
+                )
+            for fname in INDEXED_SPARSE:
+                expression = f"((({fname} -> '{int(company.id)}') ->> 0)::{self._fields[fname]._column_type[1]})"
+                create_index(
+                    self.env.cr,
+                    f"res_partner__{fname}_company_{int(company.id)}_index",
+                    self._table,
+                    [expression],
+                    where=f"{expression} IS NOT NULL",
                 )
             for fname in INDEXED_DATES:
                 name = f"res_partner__{fname}_company_{int(company.id)}_index"
@@ -687,6 +757,7 @@ class ResPartner(models.Model):
             if override:  # an override given at creation (form, import) is history like any other
                 partner._retention_apply_overrides(vals)
         partners.filtered("parent_id")._retention_copy_card_from_commercial()
+        partners.filtered(lambda partner: partner.is_company and partner.parent_id)._retention_queue_group_refresh()
         return partners
 
     def write(self, vals):
@@ -711,6 +782,8 @@ class ResPartner(models.Model):
             self._retention_check_holder(self.commercial_partner_id)
         old_owners = self._retention_owner_changes(vals)
         moved = self._retention_parent_changes(vals)
+        # companies that may join, leave or move in a group (集团客户)
+        regrouped = self.filtered("is_company") if GROUP_STRUCTURE.intersection(vals) else self.browse()
         res = super().write(vals)
         if overrides:
             self._retention_apply_overrides(vals)
@@ -720,6 +793,8 @@ class ResPartner(models.Model):
             self._retention_copy_card_from_commercial()
         # a contact that becomes a company of its own starts without the card it showed
         moved.filtered(lambda partner: partner.commercial_partner_id == partner)._retention_clear_card()
+        if GROUP_STRUCTURE.intersection(vals):
+            (regrouped | self.filtered("is_company"))._retention_queue_group_refresh()
         return res
 
     @api.model
@@ -855,6 +930,19 @@ class ResPartner(models.Model):
             "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
             "domain": [("retention_referred_by_id.commercial_partner_id", "=", self.commercial_partner_id.id)],
             "context": {"default_retention_referred_by_id": self.commercial_partner_id.id},
+        }
+
+    def action_retention_open_subsidiaries(self):
+        """The subsidiaries of a group's head (集团客户), every level, each with its own class and risk."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Subsidiaries of %(group)s", group=self.name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
+            "domain": [("retention_group_id", "=", self.id), ("id", "!=", self.id)],
+            "context": {"default_parent_id": self.id, "default_is_company": True},
         }
 
     def action_retention_open_care_plans(self):
@@ -1038,6 +1126,17 @@ class ResPartner(models.Model):
             )
         )
         self.invalidate_recordset(list(CARD_FIELDS))
+
+    def _retention_queue_group_refresh(self):
+        """These companies joined, left or moved in a group (集团客户): their cards and their groups' roll-up (the
+        group they are in now and the one they were in) are refreshed within the minute in every company, by the
+        refresh queue's cron job, instead of the next night."""
+        if not self:
+            return
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        self.env["retention.refresh.queue"].sudo()._enqueue(
+            [(company.id, partner_id) for company in companies for partner_id in self.ids]
+        )
 
     def _retention_card_snapshot(self):
         """What a user watches on the card, to tell them what an action of theirs changed."""

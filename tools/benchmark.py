@@ -336,6 +336,53 @@ def today_timings(env, company, salesperson):
     return t_refresh, boards
 
 
+def group_timings(env, company, today, salesperson):
+    """Group customers (集团客户), median of 5 unless said: the roll-up statement alone (nothing to write: the
+    steady state), the refresh of a subsidiary at the bottom of a group of three levels, the Group Customers list
+    grouped by Group as a salesperson, and a recompute with ABC by group (every card examined, then steady; rolled
+    back)."""
+    recompute = env["retention.recompute"]
+    t_roll_up = timed(lambda: recompute._retention_roll_up_groups(company), repeat=5)[0]
+    env.cr.execute(
+        """SELECT s.id FROM res_partner s JOIN res_partner m ON m.id = s.parent_id
+            WHERE s.is_company AND m.is_company AND m.parent_id IS NOT NULL ORDER BY s.id LIMIT 1"""
+    )
+    deep = env["res.partner"].browse(env.cr.fetchone()[0])
+
+    def refresh():
+        env.invalidate_all()
+        return recompute._refresh_customers(company, deep)
+
+    with env.cr.savepoint() as savepoint:
+        t_refresh = timed(refresh, repeat=5)[0]
+        savepoint.rollback()
+    partner = env["res.partner"].with_user(salesperson).with_company(company).with_context(lang="en_US")
+    domain = ["|", ("parent_id", "=", False), ("is_company", "=", True), ("retention_group_subsidiary_count", ">", 0)]
+
+    def open_list():
+        env.invalidate_all()
+        groups = partner.web_read_group(domain, ["retention_group_revenue_12m:sum"], ["retention_group_id"], limit=80)
+        partner.web_search_read(domain, {"display_name": {}, "retention_group_revenue_12m": {}}, limit=80)
+        return groups
+
+    t_list, groups = timed(open_list, repeat=5)
+    with env.cr.savepoint() as savepoint:
+        company.retention_abc_by_group = True
+        t_first, first = timed(lambda: recompute._recompute(company, today))
+        t_steady = timed(lambda: recompute._recompute(company, today), repeat=3)[0]
+        savepoint.rollback()
+    env.invalidate_all()
+    return {
+        "roll_up": t_roll_up,
+        "refresh": t_refresh,
+        "list": t_list,
+        "heads": groups["length"],
+        "by_group_first": t_first,
+        "by_group_changes": first["changes"],
+        "by_group_steady": t_steady,
+    }
+
+
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
@@ -393,6 +440,7 @@ def main():
 
         t_list, t_form = ui_timings(env, company_1, salespeople[0])
         t_refresh, t_boards = today_timings(env, company_1, salespeople[0])
+        groups_t = group_timings(env, company_1, today, salespeople[0])
 
         print()
         print(
@@ -435,6 +483,24 @@ def main():
         print(f"refresh of one customer's card (done check, order):        {t_refresh * 1000:.0f} ms (median of 5)")
         for role, seconds in t_boards.items():
             print(f"today board, {role + ':':<12}                              {seconds * 1000:.0f} ms (median of 5)")
+        print(
+            f"groups (集团客户): roll-up statement alone {groups_t['roll_up'] * 1000:.0f} ms (steady, median of 5) = "
+            f"{groups_t['roll_up'] / t_steady * 100:.1f} % of the steady recompute, "
+            f"{groups_t['roll_up'] / t_all * 100:.1f} % of every card examined"
+        )
+        print(
+            f"refresh of a subsidiary two levels down (its group too):  {groups_t['refresh'] * 1000:.0f} ms "
+            "(median of 5)"
+        )
+        print(
+            f"Group Customers ({groups_t['heads']} heads) grouped by Group, as a salesperson: "
+            f"{groups_t['list'] * 1000:.0f} ms (median of 5)"
+        )
+        print(
+            f"ABC by group: switched on, every card examined {groups_t['by_group_first']:.2f} s "
+            f"({groups_t['by_group_changes']} class, stage and risk changes); "
+            f"then steady {groups_t['by_group_steady']:.2f} s (median of 3; rolled back)"
+        )
 
 
 if __name__ == "__main__":
