@@ -46,6 +46,10 @@ STAGE_SELECTION = [
 SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True, "groups": USER_GROUP, "copy": False}
 
 
+# A customer is a commercial partner: a company, the subsidiaries of a group (集团客户) included, or a person on
+# their own; not a contact of a company.
+CUSTOMER_DOMAIN = ["|", ("parent_id", "=", False), ("is_company", "=", True)]
+
 # What makes the groups of companies (集团客户): a change refreshes the groups of the companies concerned.
 GROUP_STRUCTURE = frozenset(("parent_id", "is_company", "active"))
 

@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
@@ -298,3 +299,28 @@ class TestGroupLists(GroupCommon):
             [self.card(partner).retention_abc_class for partner in subsidiaries],
         )
         self.assertEqual(self.card(self.sub_1_1).with_user(self.salesman_b).retention_group_id, self.head)
+
+
+class TestSubsidiariesAreCustomers(GroupCommon):
+    """A subsidiary is a customer of its own (its own commercial partner): care plans, action checks and its
+    confidential profile are its own; a contact of a company still has none."""
+
+    def test_plans_checks_and_profile(self):
+        Plan = self.env["retention.care.plan"].with_user(self.salesman_b)
+        Check = self.env["retention.action.check"].with_user(self.salesman_b)
+        Profile = self.env["retention.profile"].with_user(self.salesman_b)
+        plan = Plan.create({"partner_id": self.sub_2.id, "date_start": "2026-07-01", "date_end": "2026-12-31"})
+        check = Check.create(
+            {"partner_id": self.sub_2.id, "action_datetime": "2026-07-10 10:00:00", "plan_id": plan.id}
+        )
+        profile = Profile.create({"partner_id": self.sub_2.id, "taboos": "No meetings on the 4th"})
+        self.assertEqual(plan.partner_id | check.partner_id | profile.partner_id, self.sub_2)
+        for domain in (Plan._fields["partner_id"].domain, Check._fields["partner_id"].domain):
+            self.assertIn(self.sub_1_1, self.Partner.search(domain))
+            self.assertNotIn(self.buyer, self.Partner.search(domain))
+        with self.assertRaisesRegex(ValidationError, "not one of its contacts"):
+            Plan.with_user(self.salesman_a2).create(
+                {"partner_id": self.buyer.id, "date_start": "2026-07-01", "date_end": "2026-12-31"}
+            )
+        with self.assertRaisesRegex(UserError, "keep the profile on the company"):
+            Profile.with_user(self.salesman_a2).create({"partner_id": self.buyer.id})
