@@ -13,3 +13,5 @@ def uninstall_hook(env):
         activities = env["mail.activity"].sudo().with_context(active_test=False)
         activities.search([("activity_type_id", "in", type_ids)]).unlink()
         env["mail.activity.plan.template"].sudo().search([("activity_type_id", "in", type_ids)]).unlink()
+    # the recompute's index of the subsidiaries (集团客户) is on Odoo's own columns: nothing drops it with the addon
+    env.cr.execute("DROP INDEX IF EXISTS res_partner__retention_subsidiary_index")

@@ -11,7 +11,10 @@ Roles:
 - ``rule``: a result of the rules of ``scoring`` (classes, stage, risk, next contact);
 - ``input``: a value the rules read; ``system`` when the system writes it (the last contact, from done action
   checks), else typed by people (the overrides, satisfaction, closeness);
-- ``bookkeeping``: what the recompute and the reminders keep for themselves, never shown.
+- ``bookkeeping``: what the recompute and the reminders keep for themselves, never shown;
+- ``group``: group customers (集团客户), from the cards just written: the group a company belongs to (the head, the
+  top company of its subsidiaries, on the head and every subsidiary: one value for every company) and on the head
+  the roll-up over the head and all its subsidiaries (``retention.recompute._retention_roll_up_groups``).
 
 A value of the card is stored as JSON per company (Odoo's company-dependent fields) and read back as text in the
 recompute's rows; ``to_row`` and ``to_stored`` are the one conversion between the two.
@@ -20,7 +23,7 @@ recompute's rows; ``to_row`` and ``to_stored`` are the one conversion between th
 from dataclasses import dataclass
 from datetime import date
 
-METRIC, RULE, INPUT, BOOKKEEPING = "metric", "rule", "input", "bookkeeping"
+METRIC, RULE, INPUT, BOOKKEEPING, GROUP = "metric", "rule", "input", "bookkeeping", "group"
 DATE, INTEGER, FLOAT, TEXT = "date", "int", "float", "text"
 
 
@@ -28,13 +31,16 @@ DATE, INTEGER, FLOAT, TEXT = "date", "int", "float", "text"
 class CardField:
     name: str  # field of res.partner
     key: str  # name of its value in the recompute's rows and the rules' results
-    kind: str  # DATE, INTEGER, FLOAT or TEXT (selections and fingerprints are text)
-    role: str  # METRIC, RULE, INPUT or BOOKKEEPING
+    kind: str  # DATE, INTEGER, FLOAT or TEXT (selections and fingerprints are text, a partner an integer)
+    role: str  # METRIC, RULE, INPUT, BOOKKEEPING or GROUP
     system: bool = True  # written by the system only: never by users, imports or merges
     shown: bool = True  # part of the card a contact shows (copied from its company)
     # how lists and boards find it: "value", an expression index per company on the value (filters, group-bys);
-    # "date", a covering index per company on (account manager, stored ISO text) (date comparisons)
+    # "date", a covering index per company on (account manager, stored ISO text) (date comparisons); "sparse", an
+    # expression index per company on the value, of the partners that hold one (a few)
     index: str | None = None
+    # one value per company (Odoo's company-dependent field, a JSON column); False: one value for every company
+    company_dependent: bool = True
 
 
 CATALOGUE = (
@@ -79,6 +85,13 @@ CATALOGUE = (
     # the protection end the holder was warned of, and the one the customer was escalated for: once each
     CardField("retention_protection_warned_date", "protection_warned", DATE, BOOKKEEPING, shown=False),
     CardField("retention_escalated_date", "escalated", DATE, BOOKKEEPING, shown=False),
+    # group customers (集团客户): the head of the group (a partner, indexed by Odoo), and on the head the roll-up
+    CardField("retention_group_id", "group_id", INTEGER, GROUP, shown=False, company_dependent=False),
+    CardField("retention_group_subsidiary_count", "group_subsidiaries", INTEGER, GROUP, shown=False, index="sparse"),
+    CardField("retention_group_revenue_12m", "group_revenue_12m", FLOAT, GROUP, shown=False),
+    CardField("retention_group_revenue_total", "group_revenue_total", FLOAT, GROUP, shown=False),
+    CardField("retention_group_abc_class", "group_abc", TEXT, GROUP, shown=False),
+    CardField("retention_group_risk_level", "group_risk_level", TEXT, GROUP, shown=False),
 )
 BY_NAME = {field.name: field for field in CATALOGUE}
 BY_KEY = {field.key: field for field in CATALOGUE}
@@ -91,9 +104,13 @@ SYSTEM_FIELDS = tuple(field.name for field in CATALOGUE if field.system)
 METRICS = tuple(field for field in CATALOGUE if field.role == METRIC)
 RULE_RESULTS = tuple(field for field in CATALOGUE if field.role == RULE)
 INPUTS = tuple(field for field in CATALOGUE if field.role == INPUT)
+# the group a company belongs to and the group's roll-up, per company (the group itself is the same in each)
+GROUP_FIELDS = tuple(field for field in CATALOGUE if field.role == GROUP)
+GROUP_ROLL_UP = tuple(field for field in GROUP_FIELDS if field.company_dependent)
 # filtered and grouped through an expression index per company; compared through a covering index per company
 INDEXED_VALUES = tuple(field.name for field in CATALOGUE if field.index == "value")
 INDEXED_DATES = tuple(field.name for field in CATALOGUE if field.index == "date")
+INDEXED_SPARSE = tuple(field.name for field in CATALOGUE if field.index == "sparse")
 
 
 def to_row(kind, value):

@@ -30,22 +30,31 @@ class CardSettings:
     abc_a_cut: float
     abc_b_cut: float
     protection: scoring.ProtectionRules
+    # ABC by group (集团客户): groups ranked as one customer, every member with the group's class
+    abc_by_group: bool = False
 
     @property
     def key(self):
         """A fingerprint of the rules and the settings: part of every card's inputs fingerprint, so a change of
         settings (or of the rules, ``scoring.RULES_VERSION``) examines every card again. Stable across versions
-        of this module: an upgrade does not re-examine every card by itself."""
+        of this module: an upgrade does not re-examine every card by itself (a setting added since counts only
+        when it is not at its default)."""
         context = {
             "cadences": (dict(self.cadence_by_class), self.strategic_days),
             "risk_rules": self.risk,
             "digits": self.digits,
         }
-        return hashlib.sha256(
-            repr(
-                (scoring.RULES_VERSION, self.lifecycle, context, self.abc_a_cut, self.abc_b_cut, self.protection)
-            ).encode()
-        ).hexdigest()
+        settings = (
+            scoring.RULES_VERSION,
+            self.lifecycle,
+            context,
+            self.abc_a_cut,
+            self.abc_b_cut,
+            self.protection,
+        )
+        if self.abc_by_group:
+            settings += ("abc_by_group",)
+        return hashlib.sha256(repr(settings).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

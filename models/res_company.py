@@ -93,6 +93,13 @@ class ResCompany(models.Model):
         default=95.0,
         help="Then B until the cumulative revenue share reaches this (above the A cut-off, at most 100).",
     )
+    # group customers (集团客户)
+    retention_abc_by_group = fields.Boolean(
+        string="ABC by Group",
+        default=False,
+        help="Rank each group of companies (a parent company and all its subsidiaries) as one customer, by their "
+        "revenue together: every company of the group gets the group's class.",
+    )
     retention_new_window_days = fields.Integer(
         string="New Customer Window (days)",
         default=365,
@@ -328,6 +335,7 @@ class ResCompany(models.Model):
                 days_other=self.retention_protect_days_other,
                 days_strategic=self.retention_protect_days_strategic,
             ),
+            abc_by_group=self.retention_abc_by_group,
         )
 
     def _retention_lifecycle_rules(self):

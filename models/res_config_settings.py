@@ -8,6 +8,7 @@ class ResConfigSettings(models.TransientModel):
     retention_window_months = fields.Integer(related="company_id.retention_window_months", readonly=False)
     retention_abc_a_cut = fields.Float(related="company_id.retention_abc_a_cut", readonly=False)
     retention_abc_b_cut = fields.Float(related="company_id.retention_abc_b_cut", readonly=False)
+    retention_abc_by_group = fields.Boolean(related="company_id.retention_abc_by_group", readonly=False)
     retention_new_window_days = fields.Integer(related="company_id.retention_new_window_days", readonly=False)
     retention_growth_pct = fields.Float(related="company_id.retention_growth_pct", readonly=False)
     retention_decline_pct = fields.Float(related="company_id.retention_decline_pct", readonly=False)

@@ -7,7 +7,15 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index, index_exists
 
 from . import scoring
-from .card_catalogue import BY_NAME, CARD_FIELDS, INDEXED_DATES, INDEXED_VALUES, SYSTEM_FIELDS, to_stored
+from .card_catalogue import (
+    BY_NAME,
+    CARD_FIELDS,
+    INDEXED_DATES,
+    INDEXED_SPARSE,
+    INDEXED_VALUES,
+    SYSTEM_FIELDS,
+    to_stored,
+)
 from .card_completeness import COMPLETENESS_CLASSES, COMPLETENESS_COLUMNS, COMPLETENESS_PROFILE, completeness_sql
 from .groups import MANAGER_GROUP, SUPERVISOR_GROUP, USER_GROUP
 from .retention_pool import CAPS_APPLY, OwnerMove
@@ -42,6 +50,13 @@ SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True
 # Every field only the server writes: the card's, and who holds the customer since when, locked or not (the
 # moves of retention.pool).
 SERVER_FIELDS = (*SYSTEM_FIELDS, "retention_held_since", "retention_locked")
+
+# A customer is a commercial partner: a company, the subsidiaries of a group (集团客户) included, or a person on
+# their own; not a contact of a company.
+CUSTOMER_DOMAIN = ["|", ("parent_id", "=", False), ("is_company", "=", True)]
+
+# What makes the groups of companies (集团客户): a change refreshes the groups of the companies concerned.
+GROUP_STRUCTURE = frozenset(("parent_id", "is_company", "active"))
 
 # Marks the values Merge Contacts copies onto the partner it keeps: the card and the overrides are left out.
 # An object, not a flag: no context sent over RPC can hold it.
@@ -400,19 +415,69 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
 
+    # --- group customers (集团客户): the group and, on its head, the roll-up (retention.recompute) -----
+    retention_group_id = fields.Many2one(
+        "res.partner",
+        string="Group",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The head of the group this company belongs to: the top parent company of its subsidiaries.",
+        groups=USER_GROUP,
+        copy=False,
+    )
+    retention_group_subsidiary_count = fields.Integer(
+        string="Subsidiaries",
+        help="Subsidiaries of the group at every level (companies whose parent company is in the group).",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_revenue_12m = fields.Float(
+        string="Group Revenue Last 12 Months",
+        digits="Account",
+        help="Revenue of the last 12 months of the head and all its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_revenue_total = fields.Float(
+        string="Group Lifetime Revenue",
+        digits="Account",
+        help="Lifetime revenue of the head and all its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_abc_class = fields.Selection(
+        ABC_SELECTION,
+        string="Group Best Class",
+        help="The best ABC class among the head and its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+    retention_group_risk_level = fields.Selection(
+        RISK_SELECTION,
+        string="Group Worst Risk",
+        help="The highest risk level among the head and its subsidiaries.",
+        **SYSTEM_CARD_FIELD,
+    )
+
     # --- database: the card's indexes per company -------------------------------------------------
     def init(self):
         result = super().init()
         # on every install and update: the per-company card indexes, of fields indexed since included (what earlier
         # versions left to drop is in migrations/)
         self._retention_create_card_indexes(self.env["res.company"].sudo().search([]))  # pylint: disable=no-search-all
+        # group customers (集团客户): the recompute walks the companies whose parent is a company, a few of all
+        create_index(
+            self.env.cr,
+            "res_partner__retention_subsidiary_index",
+            self._table,
+            ["parent_id"],
+            where="is_company AND parent_id IS NOT NULL",
+        )
         return result
 
     @api.model
     def _retention_create_card_indexes(self, companies):
         """One expression index per company and filtered card field, matching Odoo's compiled domain
         ``(col -> '<company id>' ->> 0)::<type>`` so that filters and group-bys on the card read a few rows; and
-        for the card dates one covering index per company on the stored text (see ``_condition_to_sql``)."""
+        for the card dates one covering index per company on the stored text (see ``_condition_to_sql``); sparse
+        fields (the group roll-up, on a few heads) index only the partners holding a value."""
         for company in companies:
             for fname in INDEXED_VALUES:
                 column_type = self._fields[fname]._column_type[1]
@@ -421,6 +486,15 @@ class ResPartner(models.Model):
                     f"res_partner__{fname}_company_{int(company.id)}_index",
                     self._table,
                     [f"((({fname} -> '{int(company.id)}') ->> 0)::{column_type})"],
+                )
+            for fname in INDEXED_SPARSE:
+                expression = f"((({fname} -> '{int(company.id)}') ->> 0)::{self._fields[fname]._column_type[1]})"
+                create_index(
+                    self.env.cr,
+                    f"res_partner__{fname}_company_{int(company.id)}_index",
+                    self._table,
+                    [expression],
+                    where=f"{expression} IS NOT NULL",
                 )
             for fname in INDEXED_DATES:
                 name = f"res_partner__{fname}_company_{int(company.id)}_index"
@@ -716,12 +790,12 @@ class ResPartner(models.Model):
         domain = [("retention_protection_end", "<=", horizon)]
         return domain if (operator == "=") == value else ["|", ("retention_protection_end", "=", False), "!", *domain]
 
-    @api.depends("user_id", "parent_id", "retention_time_class")
+    @api.depends("user_id", "parent_id", "is_company", "retention_time_class")
     @api.depends_context("company")
     def _compute_retention_in_pool(self):
         for partner in self:
             partner.retention_in_pool = (
-                not partner.parent_id
+                (partner.is_company or not partner.parent_id)
                 and not partner.sudo().user_id
                 and partner.retention_time_class in ("prospect", "new", "old")
             )
@@ -782,6 +856,7 @@ class ResPartner(models.Model):
             if override:  # an override given at creation (form, import) is history like any other
                 partner._retention_apply_overrides(vals)
         partners.filtered("parent_id")._retention_copy_card_from_commercial()
+        partners.filtered(lambda partner: partner.is_company and partner.parent_id)._retention_queue_group_refresh()
         return partners
 
     def write(self, vals):
@@ -806,6 +881,8 @@ class ResPartner(models.Model):
             self._retention_check_holder(self.commercial_partner_id)
         old_owners = self._retention_owner_changes(vals)
         moved = self._retention_parent_changes(vals)
+        # companies that may join, leave or move in a group (集团客户)
+        regrouped = self.filtered("is_company") if GROUP_STRUCTURE.intersection(vals) else self.browse()
         res = super().write(vals)
         if overrides:
             self._retention_apply_overrides(vals)
@@ -815,6 +892,8 @@ class ResPartner(models.Model):
             self._retention_copy_card_from_commercial()
         # a contact that becomes a company of its own starts without the card it showed
         moved.filtered(lambda partner: partner.commercial_partner_id == partner)._retention_clear_card()
+        if GROUP_STRUCTURE.intersection(vals):
+            (regrouped | self.filtered("is_company"))._retention_queue_group_refresh()
         return res
 
     @api.model
@@ -929,7 +1008,9 @@ class ResPartner(models.Model):
         becomes_customer = "parent_id" in vals and not vals["parent_id"]
         old_owners = {
             customer: customer.user_id
-            for customer in changed.filtered(lambda partner: not partner.parent_id or becomes_customer)
+            for customer in changed.filtered(
+                lambda partner: partner.is_company or not partner.parent_id or becomes_customer
+            )
         }
         if old_owners and (not self.env.su or self.env.context.get("retention_pool_caps") is CAPS_APPLY):
             # a claim or an assignment from the pool, by a user or an action of the pool: its caps
@@ -1008,6 +1089,19 @@ class ResPartner(models.Model):
             "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
             "domain": [("retention_referred_by_id.commercial_partner_id", "=", self.commercial_partner_id.id)],
             "context": {"default_retention_referred_by_id": self.commercial_partner_id.id},
+        }
+
+    def action_retention_open_subsidiaries(self):
+        """The subsidiaries of a group's head (集团客户), every level, each with its own class and risk."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Subsidiaries of %(group)s", group=self.name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("customer_retention.res_partner_view_list_retention").id, "list"), (False, "form")],
+            "domain": [("retention_group_id", "=", self.id), ("id", "!=", self.id)],
+            "context": {"default_parent_id": self.id, "default_is_company": True},
         }
 
     def action_retention_open_care_plans(self):
@@ -1230,6 +1324,17 @@ class ResPartner(models.Model):
         )
         self.invalidate_recordset(list(CARD_FIELDS))
 
+    def _retention_queue_group_refresh(self):
+        """These companies joined, left or moved in a group (集团客户): their cards and their groups' roll-up (the
+        group they are in now and the one they were in) are refreshed within the minute in every company, by the
+        refresh queue's cron job, instead of the next night."""
+        if not self:
+            return
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        self.env["retention.refresh.queue"].sudo()._enqueue(
+            [(company.id, partner_id) for company in companies for partner_id in self.ids]
+        )
+
     def _retention_card_snapshot(self):
         """What a user watches on the card, to tell them what an action of theirs changed."""
         self.ensure_one()
@@ -1381,8 +1486,14 @@ class ResPartner(models.Model):
             by_owner.setdefault(holder, Partner.browse())
             by_owner[holder] |= customer
         for old_user, owned in by_owner.items():
+            # (a subsidiary is a customer of its own: it keeps its account manager)
             contacts = Partner.search(
-                [("id", "child_of", owned.ids), ("id", "not in", owned.ids), ("user_id", "=", old_user.id)]
+                [
+                    ("id", "child_of", owned.ids),
+                    ("id", "not in", owned.ids),
+                    ("is_company", "=", False),
+                    ("user_id", "=", old_user.id),
+                ]
             )
             if contacts:
                 contacts.write({"user_id": new_user.id})
@@ -1401,7 +1512,7 @@ class ResPartner(models.Model):
     def _retention_documents(self):
         """What concerns these partners besides themselves: [(model, ids)] of the partners, and of the care plans
         and action checks of the customers among them."""
-        customers = self.filtered(lambda partner: not partner.parent_id)
+        customers = self.filtered(lambda partner: partner.commercial_partner_id == partner)
         return [("res.partner", self.ids)] + [
             (model, self.env[model].sudo().search([("partner_id", "in", customers.ids)]).ids)
             for model in ("retention.care.plan", "retention.action.check")
@@ -1410,7 +1521,7 @@ class ResPartner(models.Model):
     def _retention_hand_over(self, old_user, new_user):
         """What ``old_user`` was doing for these partners goes to ``new_user``: open care plans and planned
         checks, activities (parked ones included) and follower subscriptions, each moved by its model."""
-        customers = self.filtered(lambda partner: not partner.parent_id)
+        customers = self.filtered(lambda partner: partner.commercial_partner_id == partner)
         self.env["retention.care.plan"]._hand_over(customers, old_user, new_user)
         self.env["retention.action.check"]._hand_over(customers, old_user, new_user)
         self.env["mail.activity"]._retention_hand_over(self._retention_documents(), old_user, new_user)

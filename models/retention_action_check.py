@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .groups import MANAGER_GROUP
-from .res_partner import SATISFACTION_SELECTION
+from .res_partner import CUSTOMER_DOMAIN, SATISFACTION_SELECTION
 
 # what the chatter writes on a record, whatever its state
 MAIL_FIELDS = {"message_follower_ids", "activity_ids", "message_main_attachment_id"}
@@ -42,9 +42,7 @@ class RetentionActionCheck(models.Model):
         domain=[("share", "=", False)],
     )
     date = fields.Date(required=True, default=fields.Date.context_today)
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, domain=[("parent_id", "=", False)]
-    )
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, domain=CUSTOMER_DOMAIN)
     partner_ref = fields.Char(related="partner_id.ref", string="Customer Code")
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -145,7 +143,7 @@ class RetentionActionCheck(models.Model):
         for check in self:
             if min(check.expense_travel, check.expense_entertainment, check.expense_other) < 0:
                 raise ValidationError(self.env._("Expenses cannot be negative."))
-            if check.partner_id.parent_id:
+            if check.partner_id.commercial_partner_id != check.partner_id:
                 raise ValidationError(
                     self.env._("An action check is for the customer company, not one of its contacts.")
                 )

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 
 from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
 from .groups import MANAGER_GROUP
+from .res_partner import CUSTOMER_DOMAIN
 
 # One pending or open borrowing per borrower and profile, held by PostgreSQL: a request holds the time from the
 # moment it was made (until decided), an approved borrowing its period; two of them may not overlap. A new
@@ -39,7 +40,7 @@ class RetentionBorrowing(models.Model):
         required=True,
         index=True,
         ondelete="cascade",
-        domain=[("parent_id", "=", False)],
+        domain=CUSTOMER_DOMAIN,
     )
     profile_id = fields.Many2one("retention.profile", index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one(related="profile_id.company_id", store=True, index=True)

@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from .database_rules import ensure_constraint, ensure_extension, refuse_conflicts
 from .groups import MANAGER_GROUP
+from .res_partner import CUSTOMER_DOMAIN
 from .retention_server_fields_mixin import refuse_server_values
 
 STATES = [
@@ -60,7 +61,7 @@ class RetentionCarePlan(models.Model):
         required=True,
         index=True,
         tracking=True,
-        domain=[("parent_id", "=", False)],
+        domain=CUSTOMER_DOMAIN,
     )
     partner_ref = fields.Char(related="partner_id.ref", string="Customer Code")
     user_id = fields.Many2one(
@@ -162,7 +163,7 @@ class RetentionCarePlan(models.Model):
         for plan in self:
             if plan.date_end < plan.date_start:
                 raise ValidationError(self.env._("The plan period must end after it starts."))
-            if plan.partner_id.parent_id:
+            if plan.partner_id.commercial_partner_id != plan.partner_id:
                 raise ValidationError(self.env._("A care plan is for the customer company, not one of its contacts."))
             if plan.state in ("rejected", "cancelled"):
                 continue

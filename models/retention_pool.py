@@ -41,10 +41,17 @@ class RetentionPool(models.AbstractModel):
     def _pool_domain(self):
         """The pool of the current company: customers nobody holds (the record rules add the company)."""
         return [
-            ("parent_id", "=", False),
+            *self._customer_domain(),
             ("user_id", "=", False),
             ("retention_time_class", "in", ("prospect", "new", "old")),
         ]
+
+    @api.model
+    def _customer_domain(self):
+        """Customers: commercial partners (companies, subsidiaries of a group included, and persons on their own)."""
+        from .res_partner import CUSTOMER_DOMAIN  # noqa: PLC0415 (res_partner imports this module)
+
+        return CUSTOMER_DOMAIN
 
     @api.model
     def _lock_user(self, user):
@@ -119,7 +126,7 @@ class RetentionPool(models.AbstractModel):
         held = (
             self.env["res.partner"]
             .sudo()
-            .search_count([("user_id", "=", user.id), ("parent_id", "=", False), ("id", "not in", customers.ids)])
+            .search_count([*self._customer_domain(), ("user_id", "=", user.id), ("id", "not in", customers.ids)])
         )
         if held + len(customers) > cap:
             raise UserError(
@@ -141,8 +148,8 @@ class RetentionPool(models.AbstractModel):
             self._lock_user(holder)
             locked = Partner.search_count(
                 [
+                    *self._customer_domain(),
                     ("user_id", "=", holder.id),
-                    ("parent_id", "=", False),
                     ("retention_locked", "=", True),
                     ("id", "not in", held.ids),
                 ]
@@ -256,7 +263,7 @@ class RetentionPool(models.AbstractModel):
                           (p.retention_escalated_date ->> %(key)s)::date AS escalated
                      FROM res_partner p
                      JOIN res_users u ON u.id = p.user_id AND u.active
-                    WHERE p.parent_id IS NULL AND p.active AND NOT COALESCE(p.retention_locked, FALSE)
+                    WHERE (p.parent_id IS NULL OR p.is_company) AND p.active AND NOT COALESCE(p.retention_locked, FALSE)
                       AND (p.company_id IS NULL OR p.company_id = %(company)s)
                       AND ((p.retention_protection_end -> %(key)s) ->> 0) <= %(horizon)s""",
                 key=key,

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .res_partner import CUSTOMER_DOMAIN
+
 
 class RetentionProfile(models.Model):
     """Confidential customer profile 客户档案 (the "five items", key dates, private notes).
@@ -45,7 +47,7 @@ class RetentionProfile(models.Model):
         required=True,
         index=True,
         ondelete="cascade",
-        domain=[("parent_id", "=", False)],
+        domain=CUSTOMER_DOMAIN,
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     active = fields.Boolean(default=True, help="A profile with a borrowing history is archived, never deleted.")
@@ -91,7 +93,7 @@ class RetentionProfile(models.Model):
         vals_list = self._server_create_vals(vals_list)
         for vals in vals_list:
             partner = Partner.browse(vals.get("partner_id"))
-            if partner.parent_id:
+            if partner.commercial_partner_id != partner:
                 raise UserError(
                     self.env._(
                         "%(contact)s is a contact of %(company)s: keep the profile on the company.",

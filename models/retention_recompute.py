@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
 
-from .card_catalogue import INPUTS, METRICS, RULE_RESULTS
+from .card_catalogue import GROUP_FIELDS, INPUTS, METRICS, RULE_RESULTS
 from .card_rules import examine
 from .dates import first_moment_after
 from .groups import MANAGER_GROUP
@@ -39,7 +39,9 @@ class RetentionRecompute(models.AbstractModel):
        hold;
     2. the pure rules of ``scoring`` in Python on those cards, and one UPDATE of what changed, metrics and
        classes together (each partner's row written once, 20,000 partners per statement);
-    3. history and chatter for class, stage and risk changes in one INSERT each.
+    3. group customers (集团客户): each company of a group linked to its head, and the head's roll-up over its
+       subsidiaries from the cards just written (revenue, best class, worst risk), in one statement;
+    4. history and chatter for class, stage and risk changes in one INSERT each.
     The number of queries does not depend on the number of partners.
     """
 
@@ -234,9 +236,10 @@ class RetentionRecompute(models.AbstractModel):
     @api.model
     def _refresh_customers(self, company, partners):
         """Refresh the cards of a few customers at once (a done action check, a confirmed order, a posted
-        invoice): metrics, stage, time class, risk and next contact, with their history and warnings. Their ABC
-        class stays until the nightly recompute, which ranks every customer. A fixed number of queries, whatever
-        the number of customers and orders of the company. Runs as the system: callers decide who may cause it."""
+        invoice): metrics, stage, time class, risk and next contact, with their history and warnings, and the
+        roll-up of their groups (集团客户). Their ABC class stays until the nightly recompute, which ranks every
+        customer. A fixed number of queries, whatever the number of customers and orders of the company. Runs as
+        the system: callers decide who may cause it."""
         partner_ids = sorted(set(partners.commercial_partner_id.ids))
         if not partner_ids:
             return {"customers": 0, "examined": 0, "updated": 0, "changes": 0}
@@ -306,7 +309,10 @@ class RetentionRecompute(models.AbstractModel):
         ABC ranks the customers by revenue in the window: a customer is A while the revenue of the
         customers ranked strictly above it is below the A cut-off share of the total (so the customer that
         reaches the cut-off is the last A), likewise B, else C; ties share a rank and a class; no class without
-        positive revenue. Exact numeric comparison: no rounding at a cut-off.
+        positive revenue. Exact numeric comparison: no rounding at a cut-off. With *ABC by group* (a setting),
+        each group of companies (集团客户) is ranked as one customer by the revenue of its companies together, and
+        every company of the group takes the group's class, with or without revenue lines of its own
+        (``_retention_group_facts_query``).
 
         With ``partner_ids`` (the refresh of a few cards), only their lines are scanned and the ABC class is
         left out (NULL): it ranks the whole population, which only the full recompute reads."""
@@ -321,6 +327,30 @@ class RetentionRecompute(models.AbstractModel):
             dwin=after(today - relativedelta(months=company.retention_window_months)),
             digits=company.currency_id.decimal_places,
         )
+        columns = SQL(
+            """(MIN(moment) %(orders)s AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS first_order,
+               (MAX(moment) %(orders)s AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_order,
+               COUNT(*) %(orders)s AS order_count,
+               ROUND(SUM(amount)::numeric, %(digits)s) AS revenue_total,
+               ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(d12)s))::numeric, 0), %(digits)s)
+                   AS revenue_12m,
+               ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(d24)s AND moment < %(d12)s))::numeric, 0),
+                     %(digits)s) AS revenue_prev_12m,
+               %(window)s AS revenue_window""",
+            # only invoices have lines that are no order (credit notes): no filter to evaluate for orders
+            orders=SQL("FILTER (WHERE is_order)") if company.retention_revenue_source == "invoice" else SQL(),
+            tz=tz,
+            window=window,
+            digits=company.currency_id.decimal_places,
+            d12=after(today - relativedelta(months=12)),
+            d24=after(today - relativedelta(months=24)),
+        )
+        cut_offs = {
+            "a_cut": Decimal(str(company.retention_abc_a_cut)),
+            "b_cut": Decimal(str(company.retention_abc_b_cut)),
+        }
+        if company.retention_abc_by_group and partner_ids is None:
+            return self._retention_group_facts_query(source, columns, cut_offs)
         return SQL(
             """
             SELECT partner_id, first_order, last_order, order_count, revenue_total, revenue_12m, revenue_prev_12m,
@@ -332,16 +362,7 @@ class RetentionRecompute(models.AbstractModel):
                         WHEN cum_before * 100 < %(b_cut)s * total THEN 'b'
                         ELSE 'c' END AS abc_class
               FROM (
-                SELECT partner_id,
-                       (MIN(moment) %(orders)s AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS first_order,
-                       (MAX(moment) %(orders)s AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_order,
-                       COUNT(*) %(orders)s AS order_count,
-                       ROUND(SUM(amount)::numeric, %(digits)s) AS revenue_total,
-                       ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(d12)s))::numeric, 0), %(digits)s)
-                           AS revenue_12m,
-                       ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(d24)s AND moment < %(d12)s))::numeric, 0),
-                             %(digits)s) AS revenue_prev_12m,
-                       %(window)s AS revenue_window,
+                SELECT partner_id, %(columns)s,
                        -- revenue of the customers strictly above (positive revenue only): the running sum
                        -- includes the ties (default RANGE frame: the rows ranked up to the current revenue), minus
                        -- the ties themselves, revenue × (rows up to it - rows strictly above it = rank - 1). One
@@ -355,16 +376,56 @@ class RetentionRecompute(models.AbstractModel):
               ) facts
             """,
             source=source,
-            # only invoices have lines that are no order (credit notes): no filter to evaluate for orders
-            orders=SQL("FILTER (WHERE is_order)") if company.retention_revenue_source == "invoice" else SQL(),
-            tz=tz,
+            columns=columns,
             window=window,
-            digits=company.currency_id.decimal_places,
-            d12=after(today - relativedelta(months=12)),
-            d24=after(today - relativedelta(months=24)),
             partial=partner_ids is not None,
-            a_cut=Decimal(str(company.retention_abc_a_cut)),
-            b_cut=Decimal(str(company.retention_abc_b_cut)),
+            **cut_offs,
+        )
+
+    def _retention_group_facts_query(self, source, columns, cut_offs):
+        """The facts with *ABC by group*: the customers' facts grouped first, then ranked by unit, a group of
+        companies (its head and all its subsidiaries, ``_retention_group_ctes``) or a customer of its own, with
+        the revenue of the unit's customers together; the same cut-offs, ties and exact comparison as a ranking
+        of customers. Every company of a group is a row, with the group's class (and NULL facts without revenue
+        lines of its own). Still one query."""
+        return SQL(
+            """
+            WITH RECURSIVE %(groups)s,
+            facts AS (
+                SELECT partner_id, %(columns)s FROM (%(source)s) src GROUP BY partner_id
+            ),
+            units AS (
+                SELECT COALESCE(f.partner_id, g.id) AS partner_id, COALESCE(g.head, f.partner_id) AS unit,
+                       f.first_order, f.last_order, f.order_count, f.revenue_total, f.revenue_12m,
+                       f.revenue_prev_12m, f.revenue_window
+                  FROM facts f
+                  FULL JOIN group_members g ON g.id = f.partner_id
+            ),
+            ranked AS (
+                -- as for customers (see ``_retention_facts_query``): the revenue of the units strictly above
+                SELECT unit, revenue,
+                       SUM(GREATEST(revenue, 0)) OVER ranking
+                         - GREATEST(revenue, 0) * (COUNT(*) OVER ranking - RANK() OVER ranking + 1) AS cum_before,
+                       SUM(GREATEST(revenue, 0)) OVER () AS total
+                  FROM (SELECT unit, SUM(COALESCE(revenue_window, 0)) AS revenue FROM units GROUP BY unit) u
+                WINDOW ranking AS (ORDER BY revenue DESC)
+            )
+            SELECT u.partner_id, u.first_order, u.last_order, u.order_count, u.revenue_total, u.revenue_12m,
+                   u.revenue_prev_12m, u.revenue_window,
+                   CASE WHEN u.order_count > 1
+                        THEN ROUND((u.last_order - u.first_order)::numeric / (u.order_count - 1), 1) END
+                       AS avg_interval,
+                   CASE WHEN r.revenue <= 0 OR r.total <= 0 THEN NULL
+                        WHEN r.cum_before * 100 < %(a_cut)s * r.total THEN 'a'
+                        WHEN r.cum_before * 100 < %(b_cut)s * r.total THEN 'b'
+                        ELSE 'c' END AS abc_class
+              FROM units u
+              JOIN ranked r ON r.unit = u.unit
+            """,
+            groups=self._retention_group_ctes(self._retention_group_heads()),
+            source=source,
+            columns=columns,
+            **cut_offs,
         )
 
     # --- step 1: the cards to examine (one query with the facts) ---------------------------------------
@@ -510,6 +571,151 @@ class RetentionRecompute(models.AbstractModel):
             only=self._retention_only(SQL("am.commercial_partner_id"), partner_ids),
         )
 
+    # --- group customers (集团客户): the groups of companies and their roll-up ------------------------
+    @staticmethod
+    def _retention_group_heads():
+        """SQL of the heads of every group: active companies with an active subsidiary (a company whose parent is
+        the head) and without an active parent company. Reads the subsidiaries' index, a few of all partners."""
+        return SQL(
+            """SELECT DISTINCT c.parent_id AS id
+                 FROM res_partner c JOIN res_partner h ON h.id = c.parent_id
+                WHERE c.is_company AND c.parent_id IS NOT NULL AND c.active AND h.is_company AND h.active
+                  AND NOT EXISTS (SELECT 1 FROM res_partner g WHERE g.id = h.parent_id AND g.is_company AND g.active)"""
+        )
+
+    @staticmethod
+    def _retention_group_ctes(heads):
+        """SQL of the CTEs (of a ``WITH RECURSIVE``) ``group_heads`` (``heads``, a query of partner ids) and
+        ``group_members(id, head)``: each head and every active company under it, at any depth, through the active
+        companies whose parent is in the group. Odoo refuses cycles of parents (and a cycle has no head)."""
+        return SQL(
+            """group_heads AS (%s),
+            group_members(id, head) AS (
+                SELECT id, id FROM group_heads
+                UNION ALL
+                SELECT c.id, m.head
+                  FROM group_members m
+                  JOIN res_partner c ON c.parent_id = m.id AND c.is_company AND c.active
+            )""",
+            heads,
+        )
+
+    def _retention_roll_up_groups(self, company, partner_ids=None):
+        """Group customers (集团客户), in one statement from the cards just written: every company of a group gets
+        its head (``retention_group_id``, the same in every company); the head gets the roll-up over itself and
+        all its subsidiaries in ``company``: revenue of the last 12 months and lifetime revenue (sums), best ABC
+        class, worst risk level, number of subsidiaries. Partners that left a group lose what they held. Only
+        what changes is written.
+
+        With ``partner_ids`` (the refresh of a few cards), only the groups these companies belong to now (walking
+        up their parents) or belonged to at the last roll-up: the cost depends on the size of those groups, not on
+        the number of customers."""
+        key = str(company.id)
+
+        def value(fname):
+            return SQL("p.%s ->> %s", SQL.identifier(fname), key)
+
+        subsidiaries = SQL("((p.retention_group_subsidiary_count -> %s) ->> 0)::int4", key)
+        if partner_ids is None:
+            scope = SQL()
+            heads = self._retention_group_heads()
+            held = SQL("p.retention_group_id IS NOT NULL OR %s IS NOT NULL", subsidiaries)
+        else:
+            scope = SQL(
+                """refreshed AS (
+                    SELECT unnest(%(ids)s::int[]) AS id
+                    UNION
+                    SELECT retention_group_id FROM res_partner
+                     WHERE id = ANY(%(ids)s) AND retention_group_id IS NOT NULL
+                ),
+                up(id) AS (
+                    SELECT id FROM refreshed
+                    UNION
+                    SELECT h.id
+                      FROM up
+                      JOIN res_partner c ON c.id = up.id
+                      JOIN res_partner h ON h.id = c.parent_id
+                     WHERE c.is_company AND c.active AND h.is_company AND h.active
+                ),""",
+                ids=list(partner_ids),
+            )
+            heads = SQL(
+                """SELECT h.id FROM up JOIN res_partner h ON h.id = up.id
+                    WHERE h.is_company AND h.active
+                      AND NOT EXISTS (SELECT 1 FROM res_partner g
+                                       WHERE g.id = h.parent_id AND g.is_company AND g.active)"""
+            )
+            held = SQL("p.retention_group_id IN (SELECT id FROM up) OR p.id IN (SELECT id FROM up)")
+        roll_up = {
+            "retention_group_subsidiary_count": SQL("COUNT(*) - 1"),
+            "retention_group_revenue_12m": SQL(
+                "ROUND(SUM((%s)::numeric), %s)", value("retention_revenue_12m"), company.currency_id.decimal_places
+            ),
+            "retention_group_revenue_total": SQL(
+                "ROUND(SUM((%s)::numeric), %s)", value("retention_revenue_total"), company.currency_id.decimal_places
+            ),
+            # 'a' is the best class
+            "retention_group_abc_class": SQL("MIN(%s)", value("retention_abc_class")),
+            "retention_group_risk_level": SQL(
+                "(ARRAY['low', 'medium', 'high'])[MAX(array_position(ARRAY['low', 'medium', 'high'], %s))]",
+                value("retention_risk_level"),
+            ),
+        }
+        self.env.execute_query(
+            SQL(
+                """
+                WITH RECURSIVE %(scope)s %(groups)s,
+                rolled AS (
+                    SELECT m.head AS id, %(roll_up)s
+                      FROM group_members m JOIN res_partner p ON p.id = m.id
+                     GROUP BY m.head
+                    HAVING COUNT(*) > 1
+                ),
+                grouped AS (
+                    SELECT m.id, m.head AS group_id, %(grouped)s
+                      FROM group_members m
+                      JOIN rolled g ON g.id = m.head
+                      LEFT JOIN rolled r ON r.id = m.id
+                ),
+                held AS (SELECT p.id FROM res_partner p WHERE %(held)s),
+                changes AS (
+                    SELECT COALESCE(n.id, h.id) AS id, n.group_id, %(columns)s
+                      FROM grouped n FULL JOIN held h ON h.id = n.id
+                )
+                UPDATE res_partner p
+                   SET retention_group_id = c.group_id, %(assignments)s
+                  FROM changes c
+                 WHERE p.id = c.id
+                   AND (p.retention_group_id IS DISTINCT FROM c.group_id OR %(differs)s)
+                """,
+                scope=scope,
+                groups=self._retention_group_ctes(heads),
+                roll_up=SQL(", ").join(SQL("%s AS %s", expr, SQL.identifier(fname)) for fname, expr in roll_up.items()),
+                grouped=SQL(", ").join(SQL("r.%s", SQL.identifier(fname)) for fname in roll_up),
+                columns=SQL(", ").join(SQL("n.%s", SQL.identifier(fname)) for fname in roll_up),
+                held=held,
+                assignments=SQL(", ").join(
+                    SQL(
+                        """%(col)s = CASE WHEN c.%(col)s IS NULL THEN p.%(col)s - %(key)s::text
+                                     ELSE COALESCE(p.%(col)s, '{}'::jsonb)
+                                          || jsonb_build_object(%(key)s::text, c.%(col)s) END""",
+                        col=SQL.identifier(fname),
+                        key=key,
+                    )
+                    for fname in roll_up
+                ),
+                differs=SQL(" OR ").join(
+                    SQL(
+                        "NULLIF(p.%(col)s -> %(key)s::text, 'null'::jsonb) IS DISTINCT FROM to_jsonb(c.%(col)s)",
+                        col=SQL.identifier(fname),
+                        key=key,
+                    )
+                    for fname in roll_up
+                ),
+            )
+        )
+        self.env["res.partner"].invalidate_model([field.name for field in GROUP_FIELDS])
+
     # --- step 2: the rules on each examined card (``card_rules``), one UPDATE per batch --------------
     def _recompute_company(self, company, today, examine_all=False, partner_ids=None):
         started = time.monotonic()
@@ -531,6 +737,9 @@ class RetentionRecompute(models.AbstractModel):
         ids = list(patches)
         for start in range(0, len(ids), WRITE_BATCH):
             partner_model._retention_sql_patch(company, {pid: patches[pid] for pid in ids[start : start + WRITE_BATCH]})
+        # group customers (集团客户): their heads' roll-up over the cards just written (with ``partner_ids``, of
+        # their groups only)
+        self._retention_roll_up_groups(company, partner_ids)
         if len(changes) >= ANALYZE_AFTER:
             # the lists filter on the classes: give the planner today's distribution, not last night's (a night
             # that only moves recheck dates and risk points does not need it)

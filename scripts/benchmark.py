@@ -2,8 +2,9 @@
 
 In a throwaway database it installs customer_retention without demo data, inserts a realistic dataset with a
 fixed seed set-based (INSERT ... SELECT generate_series, no per-record ORM create): N customers with a
-long-tailed revenue distribution, M sales orders with one line each (confirmed, cancelled, quotations and
-returns), two companies and two currencies, sales teams and salespeople. It then measures side by side:
+long-tailed revenue distribution, 5 % of them subsidiaries of others (group customers 集团客户, two and three
+levels), M sales orders with one line each (confirmed, cancelled, quotations and returns), two companies and two
+currencies, sales teams and salespeople. It then measures side by side:
 
 1. the bare SQL aggregate any recompute must at least do (one grouped scan of the orders);
 2. our recompute (metrics, ABC, lifecycle, risk): first run (every card written), steady state (nothing
@@ -16,7 +17,8 @@ returns), two companies and two currencies, sales teams and salespeople. It then
    salesperson, a supervisor and a retention manager;
 6. the Public Pool list (one customer in twenty is in the pool) as a supervisor opens it.
 
-Usage: make bench ARGS="--customers 100000 --orders 1000000"   (scripts/dev.sh sets ODOO_* and PG* variables)
+Usage: make bench ARGS="--customers 100000 --orders 1000000 --subsidiaries 5 --db retention_bench"
+(scripts/dev.sh sets ODOO_* and PG* variables)
 """
 
 import argparse
@@ -44,6 +46,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument(
+        "--subsidiaries",
+        type=int,
+        default=5,
+        help="percentage of the customers that are subsidiaries of others (group customers 集团客户), 0 for none",
+    )
+    parser.add_argument("--db", default=DB, help=f"the throwaway database (default {DB})")
     parser.add_argument("--keep", action="store_true", help="reuse the database and its data if present")
     return parser.parse_args()
 
@@ -68,11 +77,11 @@ def timed(func, repeat=1):
     return statistics.median(times), result
 
 
-def install(upgrade=False):
+def install(db, upgrade=False):
     """A fresh database with the addon, or (``upgrade``, for --keep) the kept one with the addon upgraded to
     this checkout, so that a changed schema does not break the measure."""
     if not upgrade:
-        subprocess.run(["dropdb", "--if-exists", DB], check=True)
+        subprocess.run(["dropdb", "--if-exists", db], check=True)
     subprocess.run(
         [
             sys.executable,
@@ -80,7 +89,7 @@ def install(upgrade=False):
             "odoo",
             *odoo_args(),
             "-d",
-            DB,
+            db,
             "-u" if upgrade else "-i",
             "customer_retention",
             "--without-demo=all",
@@ -92,7 +101,7 @@ def install(upgrade=False):
     )
 
 
-def generate(env, customers, orders):
+def generate(env, customers, orders, subsidiaries=5):
     """The dataset, inserted set-based with a fixed seed."""
     rnd = random.Random(SEED)
     cr = env.cr
@@ -150,6 +159,7 @@ def generate(env, customers, orders):
     # fresh statistics, or each foreign-key check of the next statements scans the whole table
     cr.execute("ANALYZE res_partner")
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id BETWEEN %s AND %s", id_range)
+    add_groups(cr, id_range, subsidiaries)
     cr.execute(
         """INSERT INTO res_partner (name, complete_name, parent_id, commercial_partner_id, is_company, active, type,
                                     user_id, autopost_bills, lang, create_date, write_date)
@@ -202,6 +212,25 @@ def generate(env, customers, orders):
     env.invalidate_all()
     rnd.shuffle(user_ids)
     return company_1, company_2, salespeople
+
+
+def add_groups(cr, id_range, percent):
+    """Group customers (集团客户): ``percent`` % of the customers (every k-th, k = 100 / percent) become subsidiaries
+    of a customer that is none (spread over the customers, a few subsidiaries each), and every k-th of those a
+    subsidiary of the subsidiary before it: groups of two and three levels. Companies stay their own commercial
+    partners, as in Odoo."""
+    if not percent:
+        return
+    every = max(2, round(100 / percent))
+    first, last = id_range
+    cr.execute(
+        """UPDATE res_partner
+              SET parent_id = CASE WHEN (id - %(first)s + 1) %% %(deep)s = 0 THEN id - %(every)s
+                                   ELSE %(first)s - 1 + %(every)s * (((id - %(first)s + 1) * 37) %% (%(n)s / %(every)s))
+                                        + 1 + ((id - %(first)s + 1) / %(every)s) %% (%(every)s - 1) END
+            WHERE id BETWEEN %(first)s AND %(last)s AND (id - %(first)s + 1) %% %(every)s = 0""",
+        {"first": first, "last": last, "every": every, "deep": every * every, "n": last - first + 1},
+    )
 
 
 def bare_sql(env, company):
@@ -338,24 +367,78 @@ def pool_timing(env, company, supervisor):
     return seconds, result["length"]
 
 
+def group_timings(env, company, today, salesperson):
+    """Group customers (集团客户), median of 5 unless said: the roll-up statement alone (nothing to write: the
+    steady state), the refresh of a subsidiary at the bottom of a group of three levels, the Group Customers list
+    grouped by Group as a salesperson, and a recompute with ABC by group (every card examined, then steady; rolled
+    back)."""
+    recompute = env["retention.recompute"]
+    t_roll_up = timed(lambda: recompute._retention_roll_up_groups(company), repeat=5)[0]
+    env.cr.execute(
+        """SELECT s.id FROM res_partner s JOIN res_partner m ON m.id = s.parent_id
+            WHERE s.is_company AND m.is_company AND m.parent_id IS NOT NULL ORDER BY s.id LIMIT 1"""
+    )
+    deep = env["res.partner"].browse(env.cr.fetchone()[0])
+
+    def refresh():
+        env.invalidate_all()
+        return recompute._refresh_customers(company, deep)
+
+    with env.cr.savepoint() as savepoint:
+        t_refresh = timed(refresh, repeat=5)[0]
+        savepoint.rollback()
+    partner = env["res.partner"].with_user(salesperson).with_company(company).with_context(lang="en_US")
+    domain = ["|", ("parent_id", "=", False), ("is_company", "=", True), ("retention_group_subsidiary_count", ">", 0)]
+
+    def open_list():
+        env.invalidate_all()
+        groups = partner.web_read_group(domain, ["retention_group_revenue_12m:sum"], ["retention_group_id"], limit=80)
+        partner.web_search_read(domain, {"display_name": {}, "retention_group_revenue_12m": {}}, limit=80)
+        return groups
+
+    t_list, groups = timed(open_list, repeat=5)
+    with env.cr.savepoint() as savepoint:
+        company.retention_abc_by_group = True
+        t_first, first = timed(lambda: recompute._recompute(company, today))
+        t_steady = timed(lambda: recompute._recompute(company, today), repeat=3)[0]
+        savepoint.rollback()
+    env.invalidate_all()
+    return {
+        "roll_up": t_roll_up,
+        "refresh": t_refresh,
+        "list": t_list,
+        "heads": groups["length"],
+        "by_group_first": t_first,
+        "by_group_changes": first["changes"],
+        "by_group_steady": t_steady,
+    }
+
+
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
-    keep = args.keep and odoo_db.exp_db_exist(DB)
-    print(f"{'upgrading' if keep else 'installing'} customer_retention in {DB} ...", flush=True)
-    install(upgrade=keep)
-    registry = Registry(DB)
+    keep = args.keep and odoo_db.exp_db_exist(args.db)
+    print(f"{'upgrading' if keep else 'installing'} customer_retention in {args.db} ...", flush=True)
+    install(args.db, upgrade=keep)
+    registry = Registry(args.db)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         if keep and env["res.company"].search_count([]) > 1:
             company_1 = env["res.company"].search([], order="id", limit=1)
             salespeople = env["res.users"].search([("login", "like", "bench_sales_%")])
         else:
-            t, (company_1, _company_2, salespeople) = timed(lambda: generate(env, args.customers, args.orders))
+            t, (company_1, _company_2, salespeople) = timed(
+                lambda: generate(env, args.customers, args.orders, args.subsidiaries)
+            )
             cr.commit()
             print(f"generated {args.customers} customers, {args.orders} orders with lines in {t:.1f} s", flush=True)
         env.cr.execute("SELECT COUNT(*) FROM sale_order WHERE company_id = %s AND state = 'sale'", [company_1.id])
         confirmed = env.cr.fetchone()[0]
+        env.cr.execute(
+            """SELECT COUNT(*), COUNT(DISTINCT s.parent_id) FROM res_partner s JOIN res_partner h ON h.id = s.parent_id
+                WHERE s.is_company AND h.is_company"""
+        )
+        subsidiaries, parents = env.cr.fetchone()
         recompute = env["retention.recompute"]
         today = odoo.fields.Date.today()
 
@@ -390,10 +473,13 @@ def main():
         t_refresh, t_boards = today_timings(env, company_1, salespeople[0])
         t_pool, pool_size = pool_timing(env, company_1, salespeople[0].sale_team_id.user_id)
 
+        groups_t = group_timings(env, company_1, today, salespeople[0])
+
         print()
         print(
             f"dataset: {args.customers} customers (+ a contact each), {args.orders} orders with lines, "
-            f"{confirmed} confirmed in company 1, {groups} buying customers there"
+            f"{confirmed} confirmed in company 1, {groups} buying customers there; {subsidiaries} customers are "
+            f"subsidiaries of {parents} others"
         )
         print(f"(1) bare SQL aggregate (one grouped scan)       {t_sql:8.2f} s")
         print(
@@ -431,6 +517,25 @@ def main():
         for role, seconds in t_boards.items():
             print(f"today board, {role + ':':<12}                              {seconds * 1000:.0f} ms (median of 5)")
         print(f"public pool list as a supervisor ({pool_size} customers):   {t_pool * 1000:.0f} ms (median of 5)")
+
+        print(
+            f"groups (集团客户): roll-up statement alone {groups_t['roll_up'] * 1000:.0f} ms (steady, median of 5) = "
+            f"{groups_t['roll_up'] / t_steady * 100:.1f} % of the steady recompute, "
+            f"{groups_t['roll_up'] / t_all * 100:.1f} % of every card examined"
+        )
+        print(
+            f"refresh of a subsidiary two levels down (its group too):  {groups_t['refresh'] * 1000:.0f} ms "
+            "(median of 5)"
+        )
+        print(
+            f"Group Customers ({groups_t['heads']} heads) grouped by Group, as a salesperson: "
+            f"{groups_t['list'] * 1000:.0f} ms (median of 5)"
+        )
+        print(
+            f"ABC by group: switched on, every card examined {groups_t['by_group_first']:.2f} s "
+            f"({groups_t['by_group_changes']} class, stage and risk changes); "
+            f"then steady {groups_t['by_group_steady']:.2f} s (median of 3; rolled back)"
+        )
 
 
 if __name__ == "__main__":

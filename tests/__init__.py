@@ -11,6 +11,7 @@ from . import (
     test_database_rules,
     test_demo,
     test_forged_writes,
+    test_group_customers,
     test_input,
     test_lifecycle,
     test_override,

@@ -70,7 +70,17 @@ class TestCardCatalogue(BaseCase):
                 "retention_contact_reminded_date",
                 "retention_protection_warned_date",
                 "retention_escalated_date",
+                # group customers (集团客户): on the companies of a group, not on their contacts
+                "retention_group_id",
+                "retention_group_subsidiary_count",
+                "retention_group_revenue_12m",
+                "retention_group_revenue_total",
+                "retention_group_abc_class",
+                "retention_group_risk_level",
             },
+        )
+        self.assertEqual(
+            [field.name for field in card_catalogue.GROUP_FIELDS if not field.company_dependent], ["retention_group_id"]
         )
         # what people type is never a system field; what the rules read is read back with the card
         for field in card_catalogue.INPUTS:
@@ -80,6 +90,7 @@ class TestCardCatalogue(BaseCase):
             ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level"),
         )
         self.assertEqual(card_catalogue.INDEXED_DATES, ("retention_next_contact_date", "retention_protection_end"))
+        self.assertEqual(card_catalogue.INDEXED_SPARSE, ("retention_group_subsidiary_count",))
         self.assertEqual(len({field.key for field in CATALOGUE}), len(CATALOGUE), "a row key names one field")
 
     def test_conversion(self):
@@ -116,6 +127,10 @@ class TestCardRules(BaseCase):
         ):
             other = card_rules.CardSettings(**{**SETTINGS.__dict__, **change})
             self.assertNotEqual(other.key, SETTINGS.key, change)
+        # ABC by group (集团客户): another fingerprint when on
+        by_group = card_rules.CardSettings(**{**SETTINGS.__dict__, "abc_by_group": True})
+        self.assertNotEqual(by_group.key, SETTINGS.key)
+        self.assertFalse(SETTINGS.abc_by_group)
         with self.assertRaises(AttributeError):
             SETTINGS.digits = 3  # frozen: built once per company and run
 
@@ -220,16 +235,23 @@ class TestCardCatalogueFields(TransactionCase):
     """The catalogue and the partner's field declarations agree."""
 
     def test_fields_match(self):
-        types = {"date": {"date"}, "int": {"integer"}, "float": {"float"}, "text": {"selection", "char", "text"}}
+        types = {
+            "date": {"date"},
+            "int": {"integer", "many2one"},
+            "float": {"float"},
+            "text": {"selection", "char", "text"},
+        }
         partner_fields = self.env["res.partner"]._fields
         for field in CATALOGUE:
             declared = partner_fields[field.name]
             self.assertIn(declared.type, types[field.kind], field.name)
-            self.assertTrue(declared.company_dependent, field.name)
+            self.assertEqual(declared.company_dependent, field.company_dependent, field.name)
             self.assertEqual(declared.readonly, field.system, field.name)
         system_declared = {
             fname
             for fname, declared in partner_fields.items()
-            if fname.startswith("retention_") and declared.company_dependent and declared.readonly
+            if fname.startswith("retention_")
+            and (declared.company_dependent or fname in card_catalogue.BY_NAME)
+            and declared.readonly
         }
         self.assertEqual(system_declared, set(card_catalogue.SYSTEM_FIELDS))

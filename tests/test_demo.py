@@ -56,7 +56,8 @@ class TestDemoData(TransactionCase):
     def test_company_and_people(self):
         self.assertEqual(len(self.customers), 40)
         self.assertTrue(all(customer.is_company for customer in self.customers))
-        self.assertEqual(len(self.customers.child_ids), 43)
+        # 43 contacts, and the two subsidiaries of 北京远航物流集团 (集团客户)
+        self.assertEqual(len(self.customers.child_ids), 45)
         east, south = self._ref("team_east_demo"), self._ref("team_south_demo")
         self.assertEqual(east.user_id, self._ref("user_zhangwei_demo"))
         self.assertEqual(south.user_id, self._ref("user_zhaoqiang_demo"))
@@ -206,6 +207,24 @@ class TestDemoData(TransactionCase):
         completeness = self.customers.mapped("retention_completeness")
         self.assertLess(min(completeness), 40)
         self.assertGreater(max(completeness), 90)
+
+    def test_a_group_customer(self):
+        """北京远航物流集团 and its two subsidiaries (集团客户): each with its own card and account manager, the
+        group's roll-up on the head."""
+        head = self._ref("partner_beijing_demo").with_env(self._login("lina"))
+        subsidiaries = self._ref("partner_ningbo_demo") | self._ref("partner_lanzhou_demo")
+        members = head | subsidiaries.with_env(head.env)
+        self.assertEqual(head.retention_group_subsidiary_count, 2)
+        self.assertEqual(members.mapped("retention_group_id"), head)
+        self.assertAlmostEqual(head.retention_group_revenue_12m, sum(members.mapped("retention_revenue_12m")))
+        self.assertAlmostEqual(head.retention_group_revenue_total, sum(members.mapped("retention_revenue_total")))
+        self.assertEqual(head.retention_group_abc_class, min(filter(None, members.mapped("retention_abc_class"))))
+        levels = ["low", "medium", "high"]
+        self.assertEqual(
+            head.retention_group_risk_level, max(filter(None, members.mapped("retention_risk_level")), key=levels.index)
+        )
+        self.assertEqual(len(set(members.mapped("user_id"))), 3, "each company has its own account manager")
+        self.assertEqual(subsidiaries.mapped("street"), ["宁波市经济开发区52号", False])
 
     def test_retention_work(self):
         plans = self.env["retention.care.plan"].search([("partner_id", "in", self.customers.ids)])

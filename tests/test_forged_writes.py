@@ -91,7 +91,8 @@ class TestForgedWrites(ProfileCommon):
                 """SELECT md5(string_agg(concat_ws('|', id, user_id, retention_abc_class, retention_lifecycle_stage,
                                                    retention_risk_level, retention_risk_score,
                                                    retention_last_contact_date, retention_abc_override,
-                                                   retention_abc_override_reason), ',' ORDER BY id))
+                                                   retention_abc_override_reason, retention_group_id,
+                                                   retention_group_revenue_12m), ',' ORDER BY id))
                      FROM res_partner"""
             )
         )[0]
@@ -236,6 +237,10 @@ class TestForgedWrites(ProfileCommon):
             "retention_revenue_12m": 1e9,
             "retention_inputs_key": "x",
             "retention_recheck_date": "2099-01-01",
+            # group customers (集团客户): the group and its roll-up are the recompute's
+            "retention_group_id": self.a_other.id,
+            "retention_group_revenue_12m": 1e9,
+            "retention_group_abc_class": "a",
         }
         for fname, value in forged.items():
             self._as_every_role(

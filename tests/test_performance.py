@@ -66,9 +66,9 @@ class TestRecomputeQueryCount(PopulationCommon):
         self.assertGreaterEqual(stats_200["customers"], stats_10["customers"] + 190)
         self.assertLessEqual(second, first + 2, "the recompute must not run queries per customer")
         # pinned budget: the company's cards locked (savepoint, lock, stamp, release), facts and population in
-        # one query (JIT off around it), one UPDATE of the changes (metrics and classes), the month's risk trend,
-        # history, chatter
-        with self.assertQueryCount(__system__=12):
+        # one query (JIT off around it), one UPDATE of the changes (metrics and classes), the groups' roll-up
+        # (集团客户, one statement: 12 before), the month's risk trend, history, chatter
+        with self.assertQueryCount(__system__=13):
             self.recompute(today=date(2026, 7, 1))
 
 
@@ -216,6 +216,12 @@ class TestCardIndexes(RetentionCommon):
             self._assert_uses(
                 partners, [(fname, "=", value)], f"res_partner__{fname}_company_{self.env.company.id}_index"
             )
+        # the Group Customers filter (集团客户) reads the sparse index of the heads' subsidiary count
+        self._assert_uses(
+            partners,
+            [("retention_group_subsidiary_count", ">", 0)],
+            f"res_partner__retention_group_subsidiary_count_company_{self.env.company.id}_index",
+        )
         # the card dates compare as text, so the overdue contacts (the board's company-wide count, the list's
         # filter) can read the covering (account manager, next contact) index of the company: the compiled
         # condition is the index's own expression. (Which index the planner reads depends on the table's size:
@@ -244,6 +250,7 @@ class TestCardIndexes(RetentionCommon):
             "retention_lifecycle_stage",
             "retention_risk_level",
             "retention_next_contact_date",
+            "retention_group_subsidiary_count",
         ):
             self.assertIn(f"res_partner__{fname}_company_{company.id}_index", names)
         # the JSONB columns carry no other index for the recompute's UPDATEs to maintain
