@@ -5,7 +5,9 @@ TEAM_CAPS = ("retention_claim_daily_cap", "retention_holding_cap")
 
 
 class CrmTeam(models.Model):
-    _inherit = "crm.team"
+    _name = "crm.team"
+    # the input check first: the caps are numbers a manager types
+    _inherit = ["retention.input.mixin", "crm.team"]
 
     # the team's own caps of the public pool 公海 (0: the company's)
     retention_claim_daily_cap = fields.Integer(

@@ -140,6 +140,11 @@ class TestInput(ProfileCommon):
                 None,
                 {"partner_ids": [Command.set(cls.customer.ids)], "to_user_id": cls.salesman_a2.id, "reason": "Moved"},
             ),
+            "retention.pool.return": (
+                cls.salesman_a,
+                None,
+                {"partner_ids": [Command.set(cls.customer.ids)], "reason": "Not my territory"},
+            ),
             "retention.care.plan.reject": (
                 cls.supervisor_a,
                 None,
