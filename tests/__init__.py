@@ -15,6 +15,7 @@ from . import (
     test_lifecycle,
     test_override,
     test_performance,
+    test_playbooks,
     test_profile_access,
     test_reliability,
     test_reports,
