@@ -16,6 +16,7 @@ from . import (
     test_override,
     test_performance,
     test_playbooks,
+    test_playbooks_demo,
     test_profile_access,
     test_reliability,
     test_reports,
