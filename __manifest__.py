@@ -51,10 +51,10 @@
     "demo": [
         "demo/res_company_demo.xml",
         "demo/res_users_demo.xml",
+        "demo/mail_activity_plan_demo.xml",
         "demo/res.partner.csv",
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
-        "demo/mail_activity_plan_demo.xml",
         "demo/customer_retention_demo.xml",
         "demo/retention_playbook_demo.xml",
     ],

@@ -148,7 +148,6 @@ class RetentionPlaybook(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_retention.retention_playbook_run_action")
         action["domain"] = [("playbook_id", "=", self.id)]
-        action["context"] = {"active_test": False}
         return action
 
     @api.model
