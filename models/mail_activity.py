@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL, plaintext2html
@@ -25,6 +27,10 @@ class MailActivity(models.Model):
         readonly=True,
         help="The archived account manager this activity belonged to; it goes to whoever adopts the customer.",
     )
+    # --- playbooks (应对预案): the launch that made this step of a plan ---
+    retention_playbook_run_id = fields.Many2one(
+        "retention.playbook.run", string="Playbook Launch", readonly=True, index="btree_not_null", ondelete="set null"
+    )
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
@@ -42,24 +48,29 @@ class MailActivity(models.Model):
     def _retention_insert(self, res_model, activity_type, vals_list):
         """Create many automated activities of one type in one INSERT: the daily warnings may concern
         thousands of customers, and the ORM create subscribes and notifies record by record. ``vals_list``:
-        dicts with res_id, res_name, user_id, summary, date_deadline and an optional plain-text note."""
+        dicts with res_id, res_name, user_id, summary, date_deadline, an optional note (plain text, or HTML as
+        Markup) and an optional retention_playbook_run_id (a step of a plan a playbook launched)."""
         if not vals_list:
             return
         now = fields.Datetime.now()
-        columns = ("res_id", "res_name", "user_id", "summary", "note", "date_deadline")
+        columns = ("res_id", "res_name", "user_id", "summary", "note", "date_deadline", "retention_playbook_run_id")
         arrays = {name: [] for name in columns}
         for vals in vals_list:
             for name in columns:
                 value = vals.get(name)
-                arrays[name].append(str(plaintext2html(value)) if name == "note" and value else value or None)
+                if name == "note" and value:
+                    value = str(value if isinstance(value, Markup) else plaintext2html(value))
+                arrays[name].append(value or None)
         self.env.execute_query(
             SQL(
                 """INSERT INTO mail_activity (res_model_id, res_model, activity_type_id, automated, active,
                                               create_uid, write_uid, create_date, write_date,
-                                              res_id, res_name, user_id, summary, note, date_deadline)
+                                              res_id, res_name, user_id, summary, note, date_deadline,
+                                              retention_playbook_run_id)
                    SELECT %(model_id)s, %(model)s, %(type)s, TRUE, TRUE, %(uid)s, %(uid)s, %(now)s, %(now)s, *
                      FROM unnest(%(res_id)s::int[], %(res_name)s::varchar[], %(user_id)s::int[],
-                                 %(summary)s::varchar[], %(note)s::text[], %(date_deadline)s::date[])""",
+                                 %(summary)s::varchar[], %(note)s::text[], %(date_deadline)s::date[],
+                                 %(retention_playbook_run_id)s::int[])""",
                 model_id=self.env["ir.model"]._get_id(res_model),
                 model=res_model,
                 type=activity_type.id,

@@ -278,6 +278,8 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         self.env["res.partner"]._retention_create_card_indexes(companies)
+        # --- playbooks (应对预案): a new company starts with the default ones ---
+        self.env["retention.playbook"]._retention_create_defaults(companies)
         return companies
 
     def _retention_last_run_summary(self):

@@ -91,7 +91,8 @@ class RetentionRecompute(models.AbstractModel):
     @api.model
     def _retention_night(self, company, auto_commit):
         """One company's night: its cards locked (waiting, outside tests, for another run of the company to
-        end), recomputed, and the day's reminders; each step in its savepoint. Returns the run to record."""
+        end), recomputed, the day's reminders and the playbooks launched; each step in its savepoint. Returns the
+        run to record."""
         start, started = fields.Datetime.now(), time.monotonic()
         today = fields.Date.context_today(self)
         stats = {"customers": 0, "changes": 0}
@@ -114,6 +115,12 @@ class RetentionRecompute(models.AbstractModel):
                 ("recompute", self.env._("Recompute"), lambda: self._recompute(company, today)),
                 ("pool", self.env._("Public pool"), lambda: self.env["retention.pool"]._nightly(company, today)),
                 ("reminders", self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
+                # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
+                (
+                    "playbooks",
+                    self.env._("Playbooks"),
+                    lambda: self.env["retention.playbook"]._retention_launch(company),
+                ),
             )
             for name, label, step in steps:
                 try:

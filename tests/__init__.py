@@ -16,6 +16,8 @@ from . import (
     test_lifecycle,
     test_override,
     test_performance,
+    test_playbooks,
+    test_playbooks_demo,
     test_pool,
     test_profile_access,
     test_reliability,

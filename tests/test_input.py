@@ -96,6 +96,12 @@ class TestInput(ProfileCommon):
         # create, or only write)
         cls.typists = {
             "res.company": (cls.settings_admin, cls.env.company, {"name": "Typed Company"}),
+            # playbooks: the customer activity plans, their names translated by the addon
+            "mail.activity.plan": (
+                cls.manager,
+                cls.env.ref("customer_retention.mail_activity_plan_win_back"),
+                {"name": "Typed Plan", "res_model": "res.partner"},
+            ),
             "res.partner": (
                 cls.supervisor_a,
                 cls.customer,
