@@ -8,6 +8,7 @@ from . import (
     card_rules,
     database_rules,
     dates,
+    duplicate_keys,
     groups,
     ir_attachment,
     mail_activity,
