@@ -1,8 +1,15 @@
-from odoo import models
+from odoo import api, models
+
+from .duplicate_keys import SKIP, SKIP_KEY
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # duplicate check: a user's own partner is no customer's second card
+        return super(ResUsers, self.with_context(**{SKIP_KEY: SKIP})).create(vals_list).with_env(self.env)
 
     def _retention_led_members(self):
         """The members of the sales teams this user leads: whom a supervisor acts for."""
