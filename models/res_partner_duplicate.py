@@ -44,7 +44,7 @@ KEY_FIELDS = (
     "retention_vat_key",
     "retention_registry_key",
 )
-# what a change of may make a customer the duplicate of another
+# the fields whose change may make a customer the duplicate of another
 WATCHED_FIELDS = {
     "name",
     "phone",
@@ -388,15 +388,20 @@ class ResPartner(models.Model):
         ``named`` (the holder's name: ``user`` is a retention manager, or the supervisor or a member of the holder's
         sales team) or ``masked`` ("张** (another sales team)": never named outside the team). Read as superuser
         in a few batched queries; only these strings leave this method."""
-        customers = self.sudo().commercial_partner_id
-        holders = customers.user_id
-        holders.fetch(["name", "sale_team_id"])
+        # only the columns needed (a partner row is wide: the card's company-dependent columns), of the saved
+        # records (in a form's onchange the customers listed are new records of them)
+        saved = self._origin.sudo()
+        saved.fetch(["commercial_partner_id"])
+        saved.commercial_partner_id.fetch(["user_id"])
+        holders = saved.commercial_partner_id.user_id
+        holders.fetch(["partner_id", "sale_team_id"])
+        holders.partner_id.fetch(["name", "active"])
         holders.sale_team_id.fetch(["user_id"])
         sees_all = user._is_superuser() or user.has_group(MANAGER_GROUP)
         my_teams = user.sudo().crm_team_ids
         result = {}
         for partner in self:
-            holder = partner.sudo().commercial_partner_id.user_id
+            holder = partner._origin.sudo().commercial_partner_id.user_id
             team = holder.sale_team_id
             if not holder:
                 result[partner.id] = ("pool", self.env._("Public pool"))
@@ -492,7 +497,8 @@ class ResPartner(models.Model):
     # --- partners inserted behind the ORM's back (the benchmark's data) --------------------------------
     @api.model
     def _retention_fill_duplicate_keys(self, batch=20000):
-        """Compute the keys of every partner in SQL batches (what the ORM does on install, without the ORM)."""
+        """Compute the keys of every partner in SQL batches (what the ORM does on install, without the ORM); rows
+        whose keys are right are not rewritten."""
         self.flush_model()
         last = 0
         while True:
@@ -520,7 +526,9 @@ class ResPartner(models.Model):
                               retention_vat_key = v.vat, retention_registry_key = v.reg
                          FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[],
                                      %s::varchar[]) AS v(id, n, ph, mo, vat, reg)
-                        WHERE p.id = v.id""",
+                        WHERE p.id = v.id
+                          AND (p.retention_name_key, p.retention_phone_key, p.retention_mobile_key, p.retention_vat_key,
+                               p.retention_registry_key) IS DISTINCT FROM (v.n, v.ph, v.mo, v.vat, v.reg)""",
                     *values.values(),
                 )
             )

@@ -394,7 +394,7 @@ class TestDuplicateCheck(DuplicateCommon):
         Wizard = self.env["retention.duplicate.check"].with_user(self.supervisor_a)
         spec = {
             "partner_ids": {
-                "fields": {"display_name": {}, "retention_duplicate_state": {}, "retention_duplicate_holder": {}}
+                "fields": {"name": {}, "retention_duplicate_state": {}, "retention_duplicate_holder": {}}
             },
             "result": {},
         }
@@ -456,7 +456,7 @@ class TestDuplicateCheckScreen(DuplicateCommon):
         """What the screen hands the client for another team's customer: the customer's name and a mask."""
         spec = {
             "partner_ids": {
-                "fields": {"display_name": {}, "retention_duplicate_state": {}, "retention_duplicate_holder": {}}
+                "fields": {"name": {}, "retention_duplicate_state": {}, "retention_duplicate_holder": {}}
             },
             "result": {},
         }

@@ -49,7 +49,10 @@ class RetentionDuplicateCheck(models.TransientModel):
                     other.id,
                 ),
             )
-            wizard.partner_ids = Partner.browse([other.id for other in ranked])
+            partners = Partner.browse([other.id for other in ranked])
+            # what the list and the access check read, no more (a partner row is wide)
+            partners.fetch(["name", "active", "user_id", "commercial_partner_id", "company_id", "partner_share"])
+            wizard.partner_ids = partners
             if not ranked:
                 wizard.result = self.env._("No existing customer has this name, phone number or code.")
             elif len(ranked) == 1:

@@ -36,11 +36,15 @@ registry.category("web_tour.tours").add("customer_retention_duplicate_warning", 
             trigger: "body:not(:has(.modal))",
         },
         {
+            // the card typed so far is still there, unsaved; discarded, it is gone (back to the list)
+            trigger: ".o_form_view .o_field_widget[name='name'] input:value(华为技术股份有限公司)",
+        },
+        {
             trigger: ".o_form_view .o_form_button_cancel",
             run: "click",
         },
         {
-            trigger: ".o_form_view:not(:has(.o_retention_duplicate_warning))",
+            trigger: ".o_action_manager:not(:has(.o_form_view)):not(:has(.o_retention_duplicate_warning))",
         },
     ],
 });
