@@ -18,6 +18,9 @@
         "wizard/retention_adoption_wizard_views.xml",
         "wizard/retention_pool_return_views.xml",
         "wizard/retention_report_wizard_views.xml",
+        # duplicate check 客户查重
+        "wizard/retention_duplicate_check_views.xml",
+        "views/res_partner_duplicate_views.xml",
         "views/res_partner_views.xml",
         "views/res_partner_trend_views.xml",
         "views/retention_class_history_views.xml",
@@ -45,6 +48,7 @@
         "web.assets_backend": [
             "customer_retention/static/src/scss/customer_retention.scss",
             "customer_retention/static/src/today/*",
+            "customer_retention/static/src/duplicate/*",
         ],
         "web.assets_tests": [
             "customer_retention/static/tests/tours/*.js",

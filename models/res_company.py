@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .card_rules import CardSettings
+from .duplicate_keys import SKIP, SKIP_KEY
 from .retention_input_mixin import quoted_number
 from .scoring import LifecycleRules, ProtectionRules, RiskRules
 
@@ -276,7 +277,8 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        companies = super().create(vals_list)
+        # duplicate check: the company's own partner is no customer's second card
+        companies = super(ResCompany, self.with_context(**{SKIP_KEY: SKIP})).create(vals_list).with_env(self.env)
         self.env["res.partner"]._retention_create_card_indexes(companies)
         # --- playbooks (应对预案): a new company starts with the default ones ---
         self.env["retention.playbook"]._retention_create_defaults(companies)

@@ -927,8 +927,11 @@ class ResPartner(models.Model):
         rules); for users outside the retention groups, every retention field."""
         protected = {*SERVER_FIELDS, *OVERRIDE_FIELDS, *OVERRIDE_FIELDS.values()}
         if not self.env.user.has_group(USER_GROUP):
+            # (not the computed ones: the duplicate check's keys are computed for every partner)
             protected |= {
-                fname for fname, field in self._fields.items() if fname.startswith("retention_") and field.store
+                fname
+                for fname, field in self._fields.items()
+                if fname.startswith("retention_") and field.store and not field.compute
             }
         return protected
 

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .duplicate_keys import SKIP, SKIP_KEY
 
 
 class ResUsers(models.Model):
@@ -9,6 +11,11 @@ class ResUsers(models.Model):
     retention_pool_moved_at = fields.Datetime(
         string="Last Pool Move", readonly=True, copy=False, groups="base.group_system"
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # duplicate check: a user's own partner is no customer's second card
+        return super(ResUsers, self.with_context(**{SKIP_KEY: SKIP})).create(vals_list).with_env(self.env)
 
     def _retention_led_members(self):
         """The members of the sales teams this user leads: whom a supervisor acts for."""

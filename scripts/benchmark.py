@@ -16,6 +16,8 @@ currencies, sales teams and salespeople. It then measures side by side:
 5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
    salesperson, a supervisor and a retention manager;
 6. the Public Pool list (one customer in twenty is in the pool) as a supervisor opens it.
+7. the duplicate check 客户查重: the screen's search as a supervisor (a name, a phone and a credit code typed;
+   a short name prefix), and the check a creation runs, once every customer has a phone and a credit code.
 
 Usage: make bench ARGS="--customers 100000 --orders 1000000 --subsidiaries 5 --db retention_bench"
 (scripts/dev.sh sets ODOO_* and PG* variables)
@@ -33,12 +35,13 @@ from datetime import timedelta
 
 import odoo
 from odoo import api
+from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.service import db as odoo_db
 from odoo.tools import config
 from odoo.tools.safe_eval import safe_eval
 
-DB = "retention_bench"
+DB = os.environ.get("CR_BENCH_DB", "retention_bench")
 SEED = 20261123
 
 
@@ -414,6 +417,66 @@ def group_timings(env, company, today, salesperson):
     }
 
 
+def duplicate_check_timings(env, company, salesperson):
+    """Server time of the duplicate check screen's search as a supervisor (the web client's onchange, as the
+    screen calls it while typing) and of the check a creation runs (median of 5). Every bench customer first gets
+    a mobile number and a credit code (set-based), and the keys of the partners inserted in SQL are computed."""
+    from odoo.addons.customer_retention.models.duplicate_keys import Card  # noqa: PLC0415 (addons path set by now)
+
+    cr = env.cr
+    cr.execute(
+        """UPDATE res_partner
+              SET mobile = '+86 139 ' || lpad(id::text, 8, '0'), vat = '91310000' || lpad(id::text, 10, '0')
+            WHERE parent_id IS NULL AND name LIKE 'Customer %' AND mobile IS NULL"""
+    )
+    t_fill, _ = timed(env["res.partner"]._retention_fill_duplicate_keys)
+    cr.execute("ANALYZE res_partner")
+    cr.commit()
+    supervisor = salesperson.sale_team_id.user_id
+    # a customer of another team: the supervisor sees its holder masked
+    cr.execute(
+        """SELECT p.id, p.name, p.mobile, p.vat FROM res_partner p JOIN res_users u ON u.id = p.user_id
+            WHERE p.parent_id IS NULL AND p.name LIKE 'Customer %%' AND u.sale_team_id != %s
+            ORDER BY p.id LIMIT 1 OFFSET 4217""",
+        [salesperson.sale_team_id.id],
+    )
+    _pid, name, mobile, vat = cr.fetchone()
+    screen = env["retention.duplicate.check"].with_user(supervisor).with_company(company).with_context(lang="en_US")
+    spec = {
+        "partner_ids": {"fields": {"name": {}, "retention_duplicate_state": {}, "retention_duplicate_holder": {}}},
+        "result": {},
+    }
+
+    def search(values):
+        def run():
+            env.invalidate_all()
+            return screen.onchange(values, ["name"], spec)
+
+        return run
+
+    typed = {"name": name, "phone": mobile.replace(" ", "-"), "code": vat.lower()}
+    prefix = {"name": "Customer 1", "phone": False, "code": False}
+    t_screen, _result = timed(search(typed), repeat=5)
+    t_prefix, _result = timed(search(prefix), repeat=5)
+    found, found_prefix = (len(screen.new(values).partner_ids) for values in (typed, prefix))
+    Partner = env["res.partner"].with_user(salesperson).with_company(company)
+    card = Card.of(f"{name} Co., Ltd.", [mobile], [vat])
+
+    def creation_check():
+        env.invalidate_all()
+        try:
+            Partner._retention_refuse_duplicates([(card, name)])
+        except UserError:
+            return True
+        return False
+
+    with cr.savepoint() as savepoint:
+        t_create, refused = timed(creation_check, repeat=5)
+        savepoint.rollback()
+    assert refused
+    return t_fill, (t_screen, found), (t_prefix, found_prefix), t_create
+
+
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
@@ -474,6 +537,9 @@ def main():
         t_pool, pool_size = pool_timing(env, company_1, salespeople[0].sale_team_id.user_id)
 
         groups_t = group_timings(env, company_1, today, salespeople[0])
+        t_fill, (t_dup, dup_found), (t_dup_prefix, dup_prefix_found), t_dup_create = duplicate_check_timings(
+            env, company_1, salespeople[0]
+        )
 
         print()
         print(
@@ -536,6 +602,16 @@ def main():
             f"({groups_t['by_group_changes']} class, stage and risk changes); "
             f"then steady {groups_t['by_group_steady']:.2f} s (median of 3; rolled back)"
         )
+        print(f"duplicate check keys of every partner computed in SQL batches: {t_fill:.1f} s")
+        print(
+            f"duplicate check screen (name, phone, code) as a supervisor:  {t_dup * 1000:.0f} ms (median of 5), "
+            f"{dup_found} found"
+        )
+        print(
+            f"duplicate check screen (name prefix 'Customer 1'):          {t_dup_prefix * 1000:.0f} ms (median of 5), "
+            f"{dup_prefix_found} shown"
+        )
+        print(f"duplicate check of a creation (refused):                   {t_dup_create * 1000:.0f} ms (median of 5)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from . import (
     test_click_everywhere,
     test_database_rules,
     test_demo,
+    test_duplicate_check,
     test_forged_writes,
     test_group_customers,
     test_input,

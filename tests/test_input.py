@@ -156,6 +156,8 @@ class TestInput(ProfileCommon):
                 None,
                 {"plan_ids": [Command.set(cls.plan.ids)], "reason": "Targets too low"},
             ),
+            # duplicate check 客户查重
+            "retention.duplicate.check": (cls.salesman_a, None, {"name": "Typed Trading Co"}),
         }
 
         # fields typed by someone else than the model's other fields, at another time
