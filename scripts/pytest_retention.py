@@ -13,6 +13,8 @@ that both runners report the same count:
   ``odoo.addons.customer_retention.…`` (the modules Odoo loads), whatever the folder is called.
 - ``--odoo-http-port=PORT``: the HTTP server of pytest-odoo's ``--odoo-http`` listens on PORT (else a free port).
 - ``--counts-file=FILE``: per kind of test (``odoo``, ``plain``), how many ran and how many failed, once done.
+- ``--count-tags=SPEC --count-tags-file=FILE``: how many of the tests collected (and kept by -k and -m) the tags
+  SPEC would select, for a pass on another database that need not start when there are none.
 
 Odoo is imported only where needed: with ``-p no:odoo`` (no pytest-odoo) the plugin serves plain tests."""
 
@@ -31,6 +33,8 @@ def pytest_addoption(parser):
     group.addoption("--odoo-only", action="store_true", help="with --test-tags: leave out tests that are not Odoo's")
     group.addoption("--odoo-http-port", type=int, help="port of the HTTP server of --odoo-http (default: a free one)")
     group.addoption("--counts-file", help="write how many tests ran and failed, per kind, to this file")
+    group.addoption("--count-tags", help="also count the collected tests that these --test-tags would select…")
+    group.addoption("--count-tags-file", help="…into this file (for another pass: none there, no need to run it)")
 
 
 def _odoo_loaded(config):
@@ -53,7 +57,7 @@ def pytest_cmdline_main(config):
 
 def pytest_configure(config):
     config._retention_counts = Counts(config.getoption("--counts-file"))
-    if config._retention_counts.path:
+    if config._retention_counts.path and not config.option.collectonly:
         config.pluginmanager.register(config._retention_counts, "retention_counts")
     if not _odoo_loaded(config):
         return
@@ -112,6 +116,7 @@ def _odoo_runs(item, cls, selector):
     return selector.check(test)
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m
 def pytest_collection_modifyitems(config, items):
     spec = config.getoption("--test-tags")
     selector = None
@@ -119,6 +124,11 @@ def pytest_collection_modifyitems(config, items):
         from odoo.tests.tag_selector import TagsSelector  # noqa: PLC0415
 
         selector = TagsSelector(spec)
+        other, path = config.getoption("--count-tags"), config.getoption("--count-tags-file")
+        if other and path:
+            other = TagsSelector(other)
+            count = sum(1 for item in items if (cls := _odoo_case(item)) and _odoo_runs(item, cls, other))
+            Path(path).write_text(f"{count}\n")
     kept, deselected = [], []
     for item in items:
         cls = _odoo_case(item)
