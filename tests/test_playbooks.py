@@ -301,6 +301,27 @@ class TestPlaybooks(RetentionCommon):
         self._launch(datetime(2026, 7, 2, 20, 0))
         self.assertEqual(self._runs(left).state, "unassigned")
 
+    def test_the_pools_release_and_escalation_launch_their_playbooks(self):
+        """The moves the public pool writes (``retention.pool``): a release to the pool and an escalation."""
+        Pool = self.env["retention.pool"]
+        released = self._customer("Released Trading", user=self.salesman_b)
+        key_account = self._customer("Key Account Holdings", user=self.salesman_a)
+        with freeze_time(datetime(2026, 7, 1, 2, 0)):
+            Pool._release(self.company, [{"id": released.id}])
+            Pool._escalate(
+                self.company, [{"id": key_account.id, "name": key_account.name, "end_date": date(2026, 7, 1)}]
+            )
+        self.assertFalse(released.user_id)
+        self._launch(datetime(2026, 7, 1, 20, 0))
+        self.assertEqual(self._runs(released).mapped("trigger"), ["released"])
+        self.assertEqual(self._plan_activities(released).user_id, self.supervisor_b, "nobody holds it: the supervisor")
+        # escalated, still held: the account manager's steps stay his, the review is the supervisor's
+        self.assertEqual(self._runs(key_account).mapped("trigger"), ["escalated"])
+        self.assertEqual(
+            sorted(self._plan_activities(key_account).mapped(lambda activity: activity.user_id.login)),
+            sorted([self.salesman_a.login, self.salesman_a.login, self.supervisor_a.login]),
+        )
+
     def test_each_responsible_reads_the_steps_in_their_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.salesman_a.lang = "zh_CN"
