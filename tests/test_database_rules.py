@@ -292,8 +292,8 @@ class TestRaces(BaseCommon):
     def assertOneRefused(self, outcomes, exception, table, message):
         """One call committed, the other got ``message`` (a function of its index) as ``exception``, and the
         database refused it past the Python check (which saw nothing): either the constraint did, turned into that
-        message (at once, or on a retry after a deadlock), or the two inserts of an exclusion constraint waited on each other's row, PostgreSQL stopped one
-        as a deadlock, and Odoo's retry met the Python check."""
+        message (at once, or on a retry after a deadlock), or the two inserts of an exclusion constraint waited on
+        each other's row, PostgreSQL stopped one as a deadlock, and Odoo's retry met the Python check."""
         refused = [index for index, outcome in enumerate(outcomes) if outcome.error]
         self.assertEqual(len(refused), 1, outcomes)
         loser, winner = outcomes[refused[0]], outcomes[1 - refused[0]]
