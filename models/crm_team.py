@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from . import retention_input_mixin  # noqa: F401 (the mixin is set up before this model)
+# the input mixin is set up before this model
+from . import retention_input_mixin  # noqa: F401  # pylint: disable=unused-import
 
 TEAM_CAPS = ("retention_claim_daily_cap", "retention_holding_cap")
 
