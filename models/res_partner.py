@@ -744,7 +744,9 @@ class ResPartner(models.Model):
         for partner in self:
             owner = partner.sudo().user_id
             partner.retention_is_orphan = bool(
-                not partner.parent_id and partner.retention_order_count and (not owner or not owner.active)
+                partner.commercial_partner_id == partner
+                and partner.retention_order_count
+                and (not owner or not owner.active)
             )
 
     def _search_retention_is_orphan(self, operator, value):
@@ -755,7 +757,7 @@ class ResPartner(models.Model):
         gone = self.env["res.users"].with_context(active_test=False).sudo().search([("active", "=", False)]).ids
         orphans = self.with_context(active_test=False)._search(
             [
-                ("parent_id", "=", False),
+                *CUSTOMER_DOMAIN,
                 "|",
                 ("user_id", "=", False),
                 ("user_id", "in", gone),
@@ -1363,7 +1365,7 @@ class ResPartner(models.Model):
     @api.model
     def _retention_customers_domain(self, salesperson):
         """The customers (commercial partners) a salesperson manages."""
-        return [("user_id", "=", salesperson.id), ("parent_id", "=", False)]
+        return [("user_id", "=", salesperson.id), *CUSTOMER_DOMAIN]
 
     def _retention_holder(self):
         """Who holds this partner: its account manager, or for a contact without one, its company's (for a
