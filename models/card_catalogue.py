@@ -36,8 +36,7 @@ class CardField:
     system: bool = True  # written by the system only: never by users, imports or merges
     shown: bool = True  # part of the card a contact shows (copied from its company)
     # how lists and boards find it: "value", an expression index per company on the value (filters, group-bys);
-    # "date", a covering index per company on (account manager, stored ISO text) (date comparisons); "sparse", an
-    # expression index per company on the value, of the partners that hold one (a few)
+    # "date", a covering index per company on (account manager, stored ISO text) (date comparisons)
     index: str | None = None
     # one value per company (Odoo's company-dependent field, a JSON column); False: one value for every company
     company_dependent: bool = True
@@ -87,7 +86,7 @@ CATALOGUE = (
     CardField("retention_escalated_date", "escalated", DATE, BOOKKEEPING, shown=False),
     # group customers (集团客户): the head of the group (a partner, indexed by Odoo), and on the head the roll-up
     CardField("retention_group_id", "group_id", INTEGER, GROUP, shown=False, company_dependent=False),
-    CardField("retention_group_subsidiary_count", "group_subsidiaries", INTEGER, GROUP, shown=False, index="sparse"),
+    CardField("retention_group_subsidiary_count", "group_subsidiaries", INTEGER, GROUP, shown=False, index="value"),
     CardField("retention_group_revenue_12m", "group_revenue_12m", FLOAT, GROUP, shown=False),
     CardField("retention_group_revenue_total", "group_revenue_total", FLOAT, GROUP, shown=False),
     CardField("retention_group_abc_class", "group_abc", TEXT, GROUP, shown=False),
@@ -110,7 +109,6 @@ GROUP_ROLL_UP = tuple(field for field in GROUP_FIELDS if field.company_dependent
 # filtered and grouped through an expression index per company; compared through a covering index per company
 INDEXED_VALUES = tuple(field.name for field in CATALOGUE if field.index == "value")
 INDEXED_DATES = tuple(field.name for field in CATALOGUE if field.index == "date")
-INDEXED_SPARSE = tuple(field.name for field in CATALOGUE if field.index == "sparse")
 
 
 def to_row(kind, value):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .duplicate_keys import SKIP, SKIP_KEY
+from .res_partner import CUSTOMER_DOMAIN
 
 
 class ResUsers(models.Model):
@@ -26,7 +27,7 @@ class ResUsers(models.Model):
         """Archiving an account manager leaves their customers orphaned: their open activities on those
         customers are parked with the supervisor (Odoo would delete them) and the reassignment is offered."""
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
-        customers = Partner.search([("user_id", "in", self.ids), ("parent_id", "=", False)])
+        customers = Partner.search([("user_id", "in", self.ids), *CUSTOMER_DOMAIN])
         for user in self:
             owned = customers.filtered(lambda customer, user=user: customer.user_id == user)
             if owned:

@@ -47,7 +47,7 @@ class RetentionCardReview(models.Model):
     partner_ids = fields.Many2many(
         "res.partner",
         string="Customers Reviewed",
-        domain="[('user_id', '=', salesperson_id), ('parent_id', '=', False)]",
+        domain="[('user_id', '=', salesperson_id), '|', ('parent_id', '=', False), ('is_company', '=', True)]",
     )
     customer_count = fields.Integer(string="Customers", compute="_compute_customer_count", store=True)
     comment = fields.Text(tracking=True)

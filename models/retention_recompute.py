@@ -429,7 +429,7 @@ class RetentionRecompute(models.AbstractModel):
               FROM units u
               JOIN ranked r ON r.unit = u.unit
             """,
-            groups=self._retention_group_ctes(self._retention_group_heads()),
+            groups=self._retention_group_ctes(),
             source=source,
             columns=columns,
             **cut_offs,
@@ -453,7 +453,8 @@ class RetentionRecompute(models.AbstractModel):
             for field in (*METRICS, *RULE_RESULTS, *INPUTS)
         )
         inputs = SQL(", ").join(SQL("p.%s ->> %s", SQL.identifier(field.name), key) for field in INPUTS)
-        # JIT compiling this one big query costs more than it saves (1.7 s of 5 s at 100,000 customers)
+        # JIT compiling this one big query costs more than it saves (1.7 s of 5 s at 100,000 customers); off until
+        # the groups are rolled up (``_recompute_company``)
         self.env.execute_query(SQL("SET LOCAL jit = off"))
         rows = self.env.execute_query_dict(
             SQL(
@@ -543,7 +544,6 @@ class RetentionRecompute(models.AbstractModel):
                 today=today,
             )
         )
-        self.env.execute_query(SQL("SET LOCAL jit = DEFAULT"))
         return rows[0]["population"], [row for row in rows if row["id"] is not None]
 
     @staticmethod
@@ -579,54 +579,93 @@ class RetentionRecompute(models.AbstractModel):
         )
 
     # --- group customers (集团客户): the groups of companies and their roll-up ------------------------
+    # A group is a head (an active company without an active parent company) and every active company under it,
+    # at any depth. Odoo refuses cycles of parents (and a cycle has no head). PostgreSQL cannot tell how few of the
+    # partners are companies with a parent (it multiplies the shares of companies and of partners with a parent),
+    # nor how large a group is: the statements reach partners by the index of the subsidiaries, by a parent's id
+    # or by their own ids (``= ANY(ARRAY(…))``, the primary key), and combine groups with hashes and windows, never
+    # with a join of two sets whose size the planner guesses.
     @staticmethod
-    def _retention_group_heads():
-        """SQL of the heads of every group: active companies with an active subsidiary (a company whose parent is
-        the head) and without an active parent company. Reads the subsidiaries' index, a few of all partners."""
+    def _retention_group_ctes(heads=None, key=None):
+        """SQL of the CTEs (of a ``WITH RECURSIVE``) ``group_heads`` and ``group_members(id, head, …)``: each head
+        and every company of its group, walking down the subsidiaries. The heads of every group: the parents of
+        the subsidiaries (from their index, a few of all partners) that are no subsidiary themselves; or those of
+        ``heads`` (a query of partner ids, heads or not). With the ``key`` of a company, each member comes with
+        what its card holds there (read with its row): ``revenue_12m``, ``revenue_total``, ``abc``,
+        ``risk_level``."""
+        if key is None:
+            columns, head_card, member_card = SQL(), SQL(), SQL()
+        else:
+            columns = SQL(", revenue_12m, revenue_total, abc, risk_level")
+            head_card, member_card = (
+                SQL(
+                    """, (%(p)s.retention_revenue_12m ->> %(key)s)::numeric,
+                       (%(p)s.retention_revenue_total ->> %(key)s)::numeric,
+                       %(p)s.retention_abc_class ->> %(key)s, %(p)s.retention_risk_level ->> %(key)s""",
+                    p=SQL.identifier(alias),
+                    key=key,
+                )
+                for alias in ("h", "c")
+            )
+        if heads is None:
+            # a parent with an active parent company is itself a subsidiary: no other look-up
+            group_heads = SQL(
+                """subsidiaries AS MATERIALIZED (
+                    SELECT id, parent_id FROM res_partner WHERE is_company AND parent_id IS NOT NULL AND active
+                ),
+                parents AS MATERIALIZED (
+                    SELECT h.id %(head_card)s
+                      FROM res_partner h
+                     WHERE h.id = ANY(ARRAY(SELECT parent_id FROM subsidiaries)) AND h.is_company AND h.active
+                ),
+                group_heads(id %(columns)s) AS (
+                    SELECT * FROM parents
+                     WHERE id NOT IN (SELECT s.id FROM subsidiaries s JOIN parents p ON p.id = s.parent_id)
+                )""",
+                head_card=head_card,
+                columns=columns,
+            )
+        else:
+            group_heads = SQL(
+                """group_heads(id %(columns)s) AS (
+                    SELECT h.id %(head_card)s FROM res_partner h
+                     WHERE h.id = ANY(ARRAY(%(heads)s)) AND h.is_company AND h.active
+                       AND NOT EXISTS (SELECT 1 FROM res_partner g
+                                        WHERE g.id = h.parent_id AND g.is_company AND g.active)
+                )""",
+                heads=heads,
+                head_card=head_card,
+                columns=columns,
+            )
         return SQL(
-            """SELECT DISTINCT c.parent_id AS id
-                 FROM res_partner c JOIN res_partner h ON h.id = c.parent_id
-                WHERE c.is_company AND c.parent_id IS NOT NULL AND c.active AND h.is_company AND h.active
-                  AND NOT EXISTS (SELECT 1 FROM res_partner g WHERE g.id = h.parent_id AND g.is_company AND g.active)"""
-        )
-
-    @staticmethod
-    def _retention_group_ctes(heads):
-        """SQL of the CTEs (of a ``WITH RECURSIVE``) ``group_heads`` (``heads``, a query of partner ids) and
-        ``group_members(id, head)``: each head and every active company under it, at any depth, through the active
-        companies whose parent is in the group. Odoo refuses cycles of parents (and a cycle has no head)."""
-        return SQL(
-            """group_heads AS (%s),
-            group_members(id, head) AS (
-                SELECT id, id FROM group_heads
+            """%(group_heads)s,
+            group_members(id, head %(columns)s) AS (
+                SELECT id, id %(columns)s FROM group_heads
                 UNION ALL
-                SELECT c.id, m.head
+                SELECT c.id, m.head %(member_card)s
                   FROM group_members m
                   JOIN res_partner c ON c.parent_id = m.id AND c.is_company AND c.active
             )""",
-            heads,
+            group_heads=group_heads,
+            columns=columns,
+            member_card=member_card,
         )
 
     def _retention_roll_up_groups(self, company, partner_ids=None):
         """Group customers (集团客户), in one statement from the cards just written: every company of a group gets
         its head (``retention_group_id``, the same in every company); the head gets the roll-up over itself and
         all its subsidiaries in ``company``: revenue of the last 12 months and lifetime revenue (sums), best ABC
-        class, worst risk level, number of subsidiaries. Partners that left a group lose what they held. Only
-        what changes is written.
+        class, worst risk level, number of subsidiaries. A company that is no head holds no roll-up, in any
+        company; one that left every group no head either. The walk down the groups reads the members' cards;
+        only the partners whose values change are written.
 
         With ``partner_ids`` (the refresh of a few cards), only the groups these companies belong to now (walking
         up their parents) or belonged to at the last roll-up: the cost depends on the size of those groups, not on
         the number of customers."""
         key = str(company.id)
-
-        def value(fname):
-            return SQL("p.%s ->> %s", SQL.identifier(fname), key)
-
-        subsidiaries = SQL("((p.retention_group_subsidiary_count -> %s) ->> 0)::int4", key)
         if partner_ids is None:
-            scope = SQL()
-            heads = self._retention_group_heads()
-            held = SQL("p.retention_group_id IS NOT NULL OR %s IS NOT NULL", subsidiaries)
+            scope, heads = SQL(), None
+            held = SQL("p.retention_group_id IS NOT NULL")
         else:
             scope = SQL(
                 """refreshed AS (
@@ -646,74 +685,77 @@ class RetentionRecompute(models.AbstractModel):
                 ),""",
                 ids=list(partner_ids),
             )
-            heads = SQL(
-                """SELECT h.id FROM up JOIN res_partner h ON h.id = up.id
-                    WHERE h.is_company AND h.active
-                      AND NOT EXISTS (SELECT 1 FROM res_partner g
-                                       WHERE g.id = h.parent_id AND g.is_company AND g.active)"""
-            )
-            held = SQL("p.retention_group_id IN (SELECT id FROM up) OR p.id IN (SELECT id FROM up)")
+            heads = SQL("SELECT id FROM up")
+            held = SQL("p.retention_group_id = ANY(ARRAY(SELECT id FROM up)) OR p.id = ANY(ARRAY(SELECT id FROM up))")
+        digits = company.currency_id.decimal_places
         roll_up = {
-            "retention_group_subsidiary_count": SQL("COUNT(*) - 1"),
-            "retention_group_revenue_12m": SQL(
-                "ROUND(SUM((%s)::numeric), %s)", value("retention_revenue_12m"), company.currency_id.decimal_places
-            ),
-            "retention_group_revenue_total": SQL(
-                "ROUND(SUM((%s)::numeric), %s)", value("retention_revenue_total"), company.currency_id.decimal_places
-            ),
+            "retention_group_subsidiary_count": SQL("COUNT(*) OVER heads - 1"),
+            "retention_group_revenue_12m": SQL("ROUND(SUM(m.revenue_12m) OVER heads, %s)", digits),
+            "retention_group_revenue_total": SQL("ROUND(SUM(m.revenue_total) OVER heads, %s)", digits),
             # 'a' is the best class
-            "retention_group_abc_class": SQL("MIN(%s)", value("retention_abc_class")),
+            "retention_group_abc_class": SQL("MIN(m.abc) OVER heads"),
             "retention_group_risk_level": SQL(
-                "(ARRAY['low', 'medium', 'high'])[MAX(array_position(ARRAY['low', 'medium', 'high'], %s))]",
-                value("retention_risk_level"),
+                "(ARRAY['low', 'medium', 'high'])[MAX(array_position(ARRAY['low', 'medium', 'high'], m.risk_level))"
+                " OVER heads]"
             ),
         }
         self.env.execute_query(
             SQL(
                 """
                 WITH RECURSIVE %(scope)s %(groups)s,
-                rolled AS (
-                    SELECT m.head AS id, %(roll_up)s
-                      FROM group_members m JOIN res_partner p ON p.id = m.id
-                     GROUP BY m.head
-                    HAVING COUNT(*) > 1
-                ),
+                -- every company of a group with the roll-up of its group (a window per group: one sort)
                 grouped AS (
-                    SELECT m.id, m.head AS group_id, %(grouped)s
-                      FROM group_members m
-                      JOIN rolled g ON g.id = m.head
-                      LEFT JOIN rolled r ON r.id = m.id
+                    SELECT * FROM (
+                        SELECT m.id, m.head AS group_id, m.id = m.head AS is_head, %(roll_up)s
+                          FROM group_members m
+                        WINDOW heads AS (PARTITION BY m.head)
+                    ) g
+                     WHERE retention_group_subsidiary_count > 0
                 ),
-                held AS (SELECT p.id FROM res_partner p WHERE %(held)s),
+                -- what the partners that hold a group hold
+                held AS (
+                    SELECT p.id, p.retention_group_id AS group_id, %(held_values)s FROM res_partner p WHERE %(held)s
+                ),
                 changes AS (
-                    SELECT COALESCE(n.id, h.id) AS id, n.group_id, %(columns)s
-                      FROM grouped n FULL JOIN held h ON h.id = n.id
+                    SELECT COALESCE(n.id, c.id) AS id, n.group_id, COALESCE(n.is_head, FALSE) AS is_head,
+                           %(new_values)s
+                      FROM grouped n
+                      FULL JOIN held c ON c.id = n.id
+                     WHERE c.group_id IS DISTINCT FROM n.group_id OR %(differs)s
                 )
                 UPDATE res_partner p
                    SET retention_group_id = c.group_id, %(assignments)s
                   FROM changes c
-                 WHERE p.id = c.id
-                   AND (p.retention_group_id IS DISTINCT FROM c.group_id OR %(differs)s)
+                 WHERE p.id = c.id AND p.id = ANY(ARRAY(SELECT id FROM changes))
                 """,
                 scope=scope,
-                groups=self._retention_group_ctes(heads),
-                roll_up=SQL(", ").join(SQL("%s AS %s", expr, SQL.identifier(fname)) for fname, expr in roll_up.items()),
-                grouped=SQL(", ").join(SQL("r.%s", SQL.identifier(fname)) for fname in roll_up),
-                columns=SQL(", ").join(SQL("n.%s", SQL.identifier(fname)) for fname in roll_up),
+                groups=self._retention_group_ctes(heads, key),
                 held=held,
-                assignments=SQL(", ").join(
+                held_values=SQL(", ").join(
+                    SQL("p.%s AS %s", SQL.identifier(fname), SQL.identifier("held_" + fname)) for fname in roll_up
+                ),
+                roll_up=SQL(", ").join(SQL("%s AS %s", expr, SQL.identifier(fname)) for fname, expr in roll_up.items()),
+                new_values=SQL(", ").join(SQL("n.%s", SQL.identifier(fname)) for fname in roll_up),
+                # a head: this company's value changed; no head: it holds a value in some company
+                differs=SQL(" OR ").join(
                     SQL(
-                        """%(col)s = CASE WHEN c.%(col)s IS NULL THEN p.%(col)s - %(key)s::text
-                                     ELSE COALESCE(p.%(col)s, '{}'::jsonb)
-                                          || jsonb_build_object(%(key)s::text, c.%(col)s) END""",
+                        """CASE WHEN n.is_head
+                                THEN NULLIF(c.%(held)s -> %(key)s::text, 'null'::jsonb)
+                                     IS DISTINCT FROM to_jsonb(n.%(col)s)
+                                ELSE c.%(held)s IS NOT NULL END""",
+                        held=SQL.identifier("held_" + fname),
                         col=SQL.identifier(fname),
                         key=key,
                     )
                     for fname in roll_up
                 ),
-                differs=SQL(" OR ").join(
+                # a head: this company's value (none: the key removed); no head: no value in any company
+                assignments=SQL(", ").join(
                     SQL(
-                        "NULLIF(p.%(col)s -> %(key)s::text, 'null'::jsonb) IS DISTINCT FROM to_jsonb(c.%(col)s)",
+                        """%(col)s = CASE WHEN NOT c.is_head THEN NULL
+                                          WHEN c.%(col)s IS NULL THEN p.%(col)s - %(key)s::text
+                                          ELSE COALESCE(p.%(col)s, '{}'::jsonb)
+                                               || jsonb_build_object(%(key)s::text, c.%(col)s) END""",
                         col=SQL.identifier(fname),
                         key=key,
                     )
@@ -745,8 +787,10 @@ class RetentionRecompute(models.AbstractModel):
         for start in range(0, len(ids), WRITE_BATCH):
             partner_model._retention_sql_patch(company, {pid: patches[pid] for pid in ids[start : start + WRITE_BATCH]})
         # group customers (集团客户): their heads' roll-up over the cards just written (with ``partner_ids``, of
-        # their groups only)
+        # their groups only). PostgreSQL overestimates the subsidiaries tenfold: without JIT (off since the
+        # population query), which would compile it for seconds (row-by-row writes gain nothing from it either)
         self._retention_roll_up_groups(company, partner_ids)
+        self.env.execute_query(SQL("SET LOCAL jit = DEFAULT"))
         if len(changes) >= ANALYZE_AFTER:
             # the lists filter on the classes: give the planner today's distribution, not last night's (a night
             # that only moves recheck dates and risk points does not need it)

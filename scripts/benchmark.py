@@ -372,11 +372,14 @@ def pool_timing(env, company, supervisor):
 
 def group_timings(env, company, today, salesperson):
     """Group customers (集团客户), median of 5 unless said: the roll-up statement alone (nothing to write: the
-    steady state), the refresh of a subsidiary at the bottom of a group of three levels, the Group Customers list
-    grouped by Group as a salesperson, and a recompute with ABC by group (every card examined, then steady; rolled
-    back)."""
+    steady state; without JIT, as in the recompute), the refresh of a subsidiary at the bottom of a group of three
+    levels, the Group Customers list grouped by Group as a salesperson, and a recompute with ABC by group (every
+    card examined, then steady; rolled back)."""
     recompute = env["retention.recompute"]
+    # as the recompute runs it: without JIT (PostgreSQL would compile the statement for longer than it runs)
+    env.cr.execute("SET LOCAL jit = off")
     t_roll_up = timed(lambda: recompute._retention_roll_up_groups(company), repeat=5)[0]
+    env.cr.execute("SET LOCAL jit = DEFAULT")
     env.cr.execute(
         """SELECT s.id FROM res_partner s JOIN res_partner m ON m.id = s.parent_id
             WHERE s.is_company AND m.is_company AND m.parent_id IS NOT NULL ORDER BY s.id LIMIT 1"""

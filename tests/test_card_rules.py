@@ -87,10 +87,14 @@ class TestCardCatalogue(BaseCase):
             self.assertEqual(field.name in card_catalogue.SYSTEM_FIELDS, field.name == "retention_last_contact_date")
         self.assertEqual(
             card_catalogue.INDEXED_VALUES,
-            ("retention_abc_class", "retention_lifecycle_stage", "retention_risk_level"),
+            (
+                "retention_abc_class",
+                "retention_lifecycle_stage",
+                "retention_risk_level",
+                "retention_group_subsidiary_count",
+            ),
         )
         self.assertEqual(card_catalogue.INDEXED_DATES, ("retention_next_contact_date", "retention_protection_end"))
-        self.assertEqual(card_catalogue.INDEXED_SPARSE, ("retention_group_subsidiary_count",))
         self.assertEqual(len({field.key for field in CATALOGUE}), len(CATALOGUE), "a row key names one field")
 
     def test_conversion(self):

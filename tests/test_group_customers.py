@@ -324,3 +324,17 @@ class TestSubsidiariesAreCustomers(GroupCommon):
             )
         with self.assertRaisesRegex(UserError, "keep the profile on the company"):
             Profile.with_user(self.salesman_a2).create({"partner_id": self.buyer.id})
+
+    def test_listed_with_their_account_manager(self):
+        """A salesperson's customers, the orphans and the reassignment offered when an account manager leaves
+        count the subsidiaries they hold."""
+        self._order(self.sub_2, 500, IN_WINDOW)
+        self.recompute()
+        customers = self.Partner.search(self.Partner._retention_customers_domain(self.salesman_b))
+        self.assertEqual(customers, self.sub_1_1 | self.sub_2)
+        action = self.salesman_b.action_archive()
+        self.assertEqual(set(action["context"]["default_partner_ids"]), {self.sub_1_1.id, self.sub_2.id})
+        self.sub_2.invalidate_recordset()
+        self.assertTrue(self.sub_2.retention_is_orphan)
+        self.assertFalse(self.sub_1_1.retention_is_orphan, "no order: nothing to adopt")
+        self.assertEqual(self.Partner.search([("retention_is_orphan", "=", True)]) & self.members, self.sub_2)

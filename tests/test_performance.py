@@ -216,7 +216,7 @@ class TestCardIndexes(RetentionCommon):
             self._assert_uses(
                 partners, [(fname, "=", value)], f"res_partner__{fname}_company_{self.env.company.id}_index"
             )
-        # the Group Customers filter (集团客户) reads the sparse index of the heads' subsidiary count
+        # the Group Customers filter (集团客户) reads the index of the heads' subsidiary count
         self._assert_uses(
             partners,
             [("retention_group_subsidiary_count", ">", 0)],

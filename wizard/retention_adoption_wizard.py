@@ -1,5 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..models.res_partner import CUSTOMER_DOMAIN
+
 
 class RetentionAdoptionWizard(models.TransientModel):
     """Reassign customers (and orphans 孤儿客户) to a new account manager in one step."""
@@ -22,7 +24,7 @@ class RetentionAdoptionWizard(models.TransientModel):
         string="Listed Account Managers",
         context={"active_test": False},
     )
-    partner_ids = fields.Many2many("res.partner", string="Customers", required=True, domain=[("parent_id", "=", False)])
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True, domain=CUSTOMER_DOMAIN)
     to_user_id = fields.Many2one(
         "res.users", string="New Account Manager", required=True, domain=[("share", "=", False)]
     )
@@ -71,7 +73,7 @@ class RetentionAdoptionWizard(models.TransientModel):
         added, removed = users - listed, listed - users
         customers = self.partner_ids._origin.filtered(lambda customer: customer.user_id not in removed)
         if added:
-            customers |= self.env["res.partner"].search([("user_id", "in", added.ids), ("parent_id", "=", False)])
+            customers |= self.env["res.partner"].search([("user_id", "in", added.ids), *CUSTOMER_DOMAIN])
         self.partner_ids = customers
         self.listed_user_ids = users
 

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..models.res_partner import CUSTOMER_DOMAIN
+
 
 class RetentionPoolReturn(models.TransientModel):
     """退回: a holder (or their supervisor, or a manager) gives customers back to the public pool, saying why."""
@@ -8,7 +10,7 @@ class RetentionPoolReturn(models.TransientModel):
     _description = "Return Customers to the Pool"
     _inherit = ["retention.input.mixin"]
 
-    partner_ids = fields.Many2many("res.partner", string="Customers", required=True, domain=[("parent_id", "=", False)])
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True, domain=CUSTOMER_DOMAIN)
     reason = fields.Text(required=True, help="Kept in each customer's chatter and account manager history.")
 
     def action_return(self):
