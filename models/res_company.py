@@ -284,6 +284,14 @@ class ResCompany(models.Model):
         self.env["retention.playbook"]._retention_create_defaults(companies)
         return companies
 
+    def _retention_today(self):
+        """The company's day: the date at its address's time zone (a company in Shanghai starts its day eight
+        hours before UTC). The nightly run, the refresh and the pool count days to it, whoever runs them (the
+        cron's system user is in Brussels); without a time zone, the running user's day."""
+        self.ensure_one()
+        tz = self.sudo().partner_id.tz
+        return fields.Date.context_today(self.with_context(tz=tz) if tz else self)
+
     def _retention_last_run_summary(self):
         """The last nightly run of this company, for the today board (False before the first)."""
         self.ensure_one()

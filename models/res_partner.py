@@ -410,7 +410,8 @@ class ResPartner(models.Model):
         string="Orphan",
         compute="_compute_retention_is_orphan",
         search="_search_retention_is_orphan",
-        help="A customer with orders whose account manager left (archived user) or who has none.",
+        help="A customer with orders whose account manager left (archived user) and was not reassigned yet. A customer "
+        "nobody holds is in the public pool.",
         groups=USER_GROUP,
     )
 
@@ -746,23 +747,18 @@ class ResPartner(models.Model):
             partner.retention_is_orphan = bool(
                 partner.commercial_partner_id == partner
                 and partner.retention_order_count
-                and (not owner or not owner.active)
+                and owner
+                and not owner.active
             )
 
     def _search_retention_is_orphan(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on 'Orphan'."))
-        # the archived users first (a few): "salesperson is none or one of them" then reads the salesperson
-        # index instead of scanning every partner's card
+        # the archived users first (a few): "salesperson is one of them" then reads the salesperson index instead
+        # of scanning every partner's card. (A customer nobody holds is no orphan: it is in the public pool.)
         gone = self.env["res.users"].with_context(active_test=False).sudo().search([("active", "=", False)]).ids
         orphans = self.with_context(active_test=False)._search(
-            [
-                *CUSTOMER_DOMAIN,
-                "|",
-                ("user_id", "=", False),
-                ("user_id", "in", gone),
-                ("retention_order_count", ">", 0),
-            ]
+            [*CUSTOMER_DOMAIN, ("user_id", "in", gone), ("retention_order_count", ">", 0)]
         )
         return [("id", "in" if (operator == "=") == value else "not in", orphans)]
 

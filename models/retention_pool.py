@@ -330,7 +330,7 @@ class RetentionPool(models.AbstractModel):
                         date=row["end_date"],
                     ),
                     "user_id": supervisor_of[row["id"]].id,
-                    "date_deadline": fields.Date.context_today(self),
+                    "date_deadline": company._retention_today(),
                 }
                 for row in rows
             ],

@@ -94,7 +94,7 @@ class RetentionRecompute(models.AbstractModel):
         end), recomputed, the day's reminders and the playbooks launched; each step in its savepoint. Returns the
         run to record."""
         start, started = fields.Datetime.now(), time.monotonic()
-        today = fields.Date.context_today(self)
+        today = company._retention_today()
         stats = {"customers": 0, "changes": 0}
         errors = []
         for attempt in range(1, NIGHT_LOCK_ATTEMPTS + 1):
@@ -164,7 +164,7 @@ class RetentionRecompute(models.AbstractModel):
                     env._(
                         "The nightly run of the customer data cards of %(company)s failed on %(date)s.",
                         company=company.name,
-                        date=fields.Date.context_today(self),
+                        date=company._retention_today(),
                     ),
                     error,
                     env._(
@@ -234,7 +234,7 @@ class RetentionRecompute(models.AbstractModel):
         totals = {"customers": 0, "examined": 0, "updated": 0, "changes": 0}
         for company in companies:
             stats = self.with_company(company)._recompute_company(
-                company, today or fields.Date.context_today(self), examine_all
+                company, today or company._retention_today(), examine_all
             )
             for key, value in stats.items():
                 totals[key] += value
@@ -253,7 +253,7 @@ class RetentionRecompute(models.AbstractModel):
         return (
             self.sudo()
             .with_company(company)
-            ._recompute_company(company, fields.Date.context_today(self), partner_ids=partner_ids)
+            ._recompute_company(company, company._retention_today(), partner_ids=partner_ids)
         )
 
     # --- step 1: facts, as subqueries of the population query ------------------------------------------

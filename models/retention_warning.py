@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 # customers named in one high-risk notice to a supervisor (the rest are counted)
@@ -35,7 +35,7 @@ class RetentionWarning(models.AbstractModel):
             )
             .mapped("res_id")
         )
-        today = fields.Date.context_today(self)
+        today = company._retention_today()
         self.env["mail.activity"]._retention_insert(
             "res.partner",
             activity_type,
@@ -145,7 +145,7 @@ class RetentionWarning(models.AbstractModel):
     def _close_contact_due(self, customers, company):
         """A contact was logged: the open *Contact Due* reminders of ``customers`` whose next contact is no
         longer past are marked done (their trace stays in the chatter)."""
-        today = fields.Date.context_today(self)
+        today = company._retention_today()
         contacted = customers.with_company(company).filtered(
             lambda partner: not partner.retention_next_contact_date or partner.retention_next_contact_date >= today
         )

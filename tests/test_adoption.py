@@ -36,9 +36,12 @@ class TestAdoption(RetentionCommon):
         return self.Partner.with_user(user or self.supervisor_a).search([("retention_is_orphan", "=", True)])
 
     def test_orphans_list(self):
-        self.assertEqual(self._orphans(), self.nobodys)
+        # a customer nobody holds is no orphan: it is in the public pool (公海)
+        self.assertFalse(self._orphans())
+        self.assertTrue(self.nobodys.retention_in_pool)
         self.leaver.action_archive()
-        self.assertEqual(self._orphans(), self.big | self.small | self.nobodys)
+        self.assertEqual(self._orphans(), self.big | self.small)
+        self.assertFalse(self.nobodys.retention_is_orphan)
         self.assertTrue(self.big.retention_is_orphan)
         self.assertFalse(self.never_bought.retention_is_orphan)  # no order history
         self.assertNotIn(self.big, self.Partner.search([("retention_is_orphan", "=", False)]))

@@ -147,6 +147,21 @@ class TestPool(RetentionCommon):
         self.assertEqual(self.mid.user_id, self.salesman_a)
         self.assertEqual(self._moves(self.mid), ["escalate"])
 
+    def test_night_counts_the_companys_day(self):
+        """The nightly run counts days in the company's time zone, not the cron's (Odoo's system user is in
+        Brussels): at 20:00 UTC on 30 March it is already 31 March in Shanghai, the day class C is released."""
+        self.recompute(TODAY)
+        self.assertEqual(self.card(self.small).retention_protection_end, date(2026, 3, 31))
+        self.company.partner_id.tz = "Europe/London"
+        self._night("2026-03-30 20:00")
+        self.assertEqual(self.small.user_id, self.salesman_a, "30 March in London: not yet")
+        self.company.partner_id.tz = "Asia/Shanghai"
+        with freeze_time("2026-03-30 20:00"):
+            self.assertEqual(self.company._retention_today(), date(2026, 3, 31))
+        self._night("2026-03-30 20:00")
+        self.assertFalse(self.small.user_id, "31 March in Shanghai: back to the pool")
+        self.assertEqual(self._moves(self.small), ["release"])
+
     def test_locked_not_released(self):
         self.recompute(TODAY)
         self.small.with_user(self.salesman_a).action_retention_lock()

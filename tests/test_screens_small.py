@@ -66,7 +66,7 @@ class TestReassignWizardScreen(RetentionCommon):
 
     def test_orphans_warning_names_who_left(self):
         self.salesman_a.action_archive()
-        # the Orphan Customers list: orphans of a leaver and a customer nobody holds
+        # orphans of a leaver and a customer of the pool (nobody holds it) selected together
         wizard = self._wizard(self.first | self.second | self.nobodys)
         self.assertEqual(wizard.from_user_ids[:], self.salesman_a)
         self.assertEqual(

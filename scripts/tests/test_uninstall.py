@@ -106,7 +106,8 @@ class TestUninstall(unittest.TestCase):
         data, log = odoo_run.shell(self.addons, self.db, DATA)
         self.assertIsNotNone(data, log[-3000:])
         self.assertEqual(data["card"], 1, "the customer has a data card")
-        self.assertEqual(len(data["types"]), 3)
+        # contact due, high risk, key date, protection ending, escalated
+        self.assertEqual(len(data["types"]), 5)
         types = ",".join(map(str, data["types"]))
         ours = f"SELECT count(*) FROM mail_activity WHERE activity_type_id IN ({types})"
         self.assertGreaterEqual(self.count(ours), 2)
