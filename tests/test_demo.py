@@ -108,11 +108,12 @@ class TestDemoData(TransactionCase):
         customers (潜在客户): the Customers list (its domain and default filter), the orphans and the reports of
         the demo users do not show them."""
         odoo_partners = self.env["res.partner"].browse(self.env.ref(xmlid).id for xmlid in ODOO_DEMO_PARTNERS)
-        # Gemini Furniture: a class A orphan of Odoo's demo company (its orders have no salesperson)
+        # Gemini Furniture: a class A customer in the public pool of Odoo's demo company (nobody holds it); in the
+        # demo company it has no order: not in its pool
         gemini = self.env.ref("base.res_partner_3")
         in_odoo_company = gemini.with_company(self.env.ref("base.main_company"))
-        self.assertEqual((in_odoo_company.retention_abc_class, in_odoo_company.retention_is_orphan), ("a", True))
-        self.assertEqual((gemini.retention_order_count, gemini.retention_is_orphan), (0, False))
+        self.assertEqual((in_odoo_company.retention_abc_class, in_odoo_company.retention_in_pool), ("a", True))
+        self.assertEqual((gemini.retention_order_count, gemini.retention_in_pool), (0, False))
         self.assertEqual(set(odoo_partners.mapped("retention_time_class")), {"potential"})
         potential = self.customers.filtered(lambda partner: partner.retention_time_class == "potential")
         orphans = self._ref("partner_wenzhou_demo") | self._ref("partner_jiaxing_demo")
