@@ -106,7 +106,13 @@ class ResPartner(models.Model):
     )
     # --- what the duplicate check shows the current user about an existing customer ---
     retention_duplicate_state = fields.Selection(
-        [("pool", "Public Pool"), ("own", "Yours"), ("named", "Held"), ("masked", "Held by Another Team")],
+        [
+            ("pool", "Public Pool"),
+            ("free", "Nobody"),
+            ("own", "Yours"),
+            ("named", "Held"),
+            ("masked", "Held by Another Team"),
+        ],
         string="Holder Status",
         compute="_compute_retention_duplicate_holder",
         groups=USER_GROUP,
@@ -384,7 +390,9 @@ class ResPartner(models.Model):
 
     # --- who holds an existing customer, as the current user may know it ----------------------------------
     def _retention_duplicate_holders(self, user):
-        """{partner id: (state, holder)} of these customers for ``user``: ``pool`` (nobody holds it), ``own``,
+        """{partner id: (state, holder)} of these customers for ``user``: ``pool`` (nobody holds it and it is in the
+        public pool: a company or prospect that bought or was quoted), ``free`` (nobody holds it, never quoted: not
+        in the pool, whoever finds it takes it as its salesperson), ``own``,
         ``named`` (the holder's name: ``user`` is a retention manager, or the supervisor or a member of the holder's
         sales team) or ``masked`` ("张** (another sales team)": never named outside the team). Read as superuser
         in a few batched queries; only these strings leave this method."""
@@ -403,8 +411,10 @@ class ResPartner(models.Model):
         for partner in self:
             holder = partner._origin.sudo().commercial_partner_id.user_id
             team = holder.sale_team_id
-            if not holder:
+            if not holder and partner._origin.sudo().commercial_partner_id.retention_in_pool:
                 result[partner.id] = ("pool", self.env._("Public pool"))
+            elif not holder:
+                result[partner.id] = ("free", self.env._("Nobody"))
             elif holder == user:
                 result[partner.id] = ("own", holder.name)
             elif sees_all or (team and (team.user_id == user or team in my_teams)):
@@ -437,6 +447,8 @@ class ResPartner(models.Model):
         params = {"customer": self.sudo().display_name, "match": self._retention_match_label(kinds), "holder": holder}
         if warning and state == "pool":
             sentence = self.env._("%(customer)s (same %(match)s) is in the public pool: claim it.", **params)
+        elif warning and state == "free":
+            sentence = self.env._("%(customer)s (same %(match)s) exists and nobody holds it.", **params)
         elif warning and state == "own":
             sentence = self.env._("%(customer)s (same %(match)s) is already yours.", **params)
         elif warning:
@@ -445,6 +457,12 @@ class ResPartner(models.Model):
             sentence = self.env._(
                 "%(customer)s already exists (same %(match)s) and is in the public pool: claim it (Customer "
                 "Retention ▸ Duplicate Check) instead of creating a second card.",
+                **params,
+            )
+        elif state == "free":
+            sentence = self.env._(
+                "%(customer)s already exists (same %(match)s) and nobody holds it: open it (Customer Retention ▸ "
+                "Duplicate Check) and make yourself its salesperson instead of creating a second card.",
                 **params,
             )
         elif state == "own":
@@ -471,6 +489,13 @@ class ResPartner(models.Model):
         """Claim a customer of the public pool found by the duplicate check: the claim of the pool
         (``action_retention_claim``), with its rights and caps."""
         self.ensure_one()
+        if self.retention_duplicate_state == "free":
+            raise UserError(
+                self.env._(
+                    "%(customer)s is not in the public pool (never quoted): open it and make yourself its salesperson.",
+                    customer=self.display_name,
+                )
+            )
         if self.retention_duplicate_state != "pool":
             raise UserError(
                 self.env._(
@@ -482,9 +507,10 @@ class ResPartner(models.Model):
         return self.action_retention_claim()
 
     def action_retention_duplicate_open(self):
-        """Open an existing customer from the duplicate check: one's own, or one whose holder the user may know."""
+        """Open an existing customer from the duplicate check: one's own, one nobody holds, or one whose holder the
+        user may know."""
         self.ensure_one()
-        if self.retention_duplicate_state not in ("own", "named"):
+        if self.retention_duplicate_state not in ("own", "named", "free"):
             raise UserError(self.env._("This customer is held by another sales team: ask your supervisor."))
         return {
             "type": "ir.actions.act_window",

@@ -1,4 +1,5 @@
 from contextlib import contextmanager
+from datetime import timedelta
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -156,6 +157,11 @@ class DuplicateCommon(RetentionCommon):
         )
         cls.steel = cls._customer("Western Steel Ltd", user=cls.salesman_b, company_registry=STEEL_CODE)
         cls.pool = cls._customer("Pool Trading Co., Ltd.", mobile="010-8888 6666")
+        # quoted, nobody holds it: a prospect of the public pool
+        cls._order(cls.pool, 100, cls.TODAY - timedelta(days=30), state="draft")
+        # nobody holds it and it was never quoted: no customer of the pool, whoever finds it takes it
+        cls.free = cls._customer("Free Standing Ltd", phone="021 5555 0000")
+        cls.Recompute._recompute(cls.env.company, cls.TODAY)
         cls.outsider = new_test_user(cls.env, "ret_outsider", groups="base.group_user,base.group_partner_manager")
 
     def _create(self, user, vals, **context):
@@ -250,6 +256,12 @@ class TestDuplicateCheck(DuplicateCommon):
         )
         self.assertRefused(
             self.salesman_a, {"name": "New Name", "phone": "+86 10 8888 6666"}, "(same phone)", "public pool"
+        )
+        self.assertRefused(
+            self.salesman_a,
+            {"name": "FREE STANDING LTD."},
+            "Free Standing Ltd already exists (same name) and nobody holds it: open it",
+            absent=["public pool"],
         )
 
     def test_several_keys_and_scopes(self):
@@ -446,6 +458,9 @@ class TestDuplicateCheckScreen(DuplicateCommon):
                 "Pool Trading Co., Ltd.": ("pool", "Public pool"),
             },
         )
+        self.assertEqual(
+            self._found(self.salesman_b, phone="+86 21 5555 0000"), {"Free Standing Ltd": ("free", "Nobody")}
+        )
         screen = self._screen(self.salesman_b, name="Nobody Like This Ltd")
         self.assertFalse(screen.partner_ids)
         self.assertEqual(screen.result, "No existing customer has this name, phone number or code.")
@@ -486,6 +501,11 @@ class TestDuplicateCheckScreen(DuplicateCommon):
             self.assertEqual(pool.with_user(self.salesman_b).action_retention_duplicate_claim(), "claimed")
         self.assertEqual(claims, [pool])
         self.assertEqual(claims[0].env.user, self.salesman_b)
+        # and for real: the pool's claim, its history and the customer held
+        pool.with_user(self.salesman_b).action_retention_duplicate_claim()
+        self.assertEqual(self.pool.user_id, self.salesman_b)
+        history = self.env["retention.owner.history"].search([("partner_id", "=", self.pool.id)])
+        self.assertEqual((history.kind, history.to_user_id), ("claim", self.salesman_b))
         # a customer someone holds is not claimed from here
         with self.assertRaisesRegex(
             UserError, "no longer in the public pool: r\\*\\* \\(another sales team\\) holds it"
@@ -495,6 +515,10 @@ class TestDuplicateCheckScreen(DuplicateCommon):
     def test_open_only_what_the_user_may_know(self):
         action = self.huawei.with_user(self.salesman_a2).action_retention_duplicate_open()
         self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", self.huawei.id))
+        action = self.free.with_user(self.salesman_b).action_retention_duplicate_open()
+        self.assertEqual(action["res_id"], self.free.id)
+        with self.assertRaisesRegex(UserError, "not in the public pool \\(never quoted\\): open it"):
+            self.free.with_user(self.salesman_b).action_retention_duplicate_claim()
         with self.assertRaisesRegex(UserError, "held by another sales team"):
             self.huawei.with_user(self.salesman_b).action_retention_duplicate_open()
 
