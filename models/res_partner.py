@@ -1494,7 +1494,7 @@ class ResPartner(models.Model):
             elif old_user:
                 Pool._park_left(owned | contacts, old_user)
         # the countdown starts again with the new holder (or the pool); a lock was the old holder's
-        customers.write({"retention_held_since": fields.Date.context_today(self), "retention_locked": False})
+        customers.write({"retention_held_since": self.env.company._retention_today(), "retention_locked": False})
         self.env["retention.profile"].sudo().with_context(active_test=False).search(
             [("partner_id", "in", customers.ids)]
         )._retention_prune_followers()

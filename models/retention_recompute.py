@@ -80,7 +80,9 @@ class RetentionRecompute(models.AbstractModel):
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         for done, company in enumerate(companies, start=1):
-            run = self._retention_night(company, auto_commit)
+            # what the night writes for everyone (chatter lines, history reasons) in the company's language
+            night = self.with_context(lang=company.partner_id.lang or self.env.lang)
+            run = night._retention_night(company, auto_commit)
             company.sudo().write(run)
             if run["retention_last_run_error"]:
                 self._retention_notify_failure(company, run["retention_last_run_error"])

@@ -162,6 +162,18 @@ class TestPool(RetentionCommon):
         self.assertFalse(self.small.user_id, "31 March in Shanghai: back to the pool")
         self.assertEqual(self._moves(self.small), ["release"])
 
+    def test_night_writes_in_the_companys_language(self):
+        """What the night writes for everyone to read (history reasons, chatter lines) is in the company's
+        language, not the cron user's English."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_retention"], ["zh_CN"], overwrite=True)
+        self.company.partner_id.lang = "zh_CN"
+        self.recompute(TODAY)
+        self._night("2026-04-01")
+        history = self.OwnerHistory.search([("partner_id", "=", self.small.id)])
+        self.assertEqual(history.reason, "保护期内未跟进：已退回公海")
+        self.assertIn("保护期内未跟进：已退回公海", str(self.small.message_ids[0].body))
+
     def test_locked_not_released(self):
         self.recompute(TODAY)
         self.small.with_user(self.salesman_a).action_retention_lock()

@@ -29,7 +29,7 @@ registry.category("web_tour.tours").add("customer_retention_duplicate_warning", 
             trigger: ".modal .o_data_row:not(:has(button[name='action_retention_duplicate_claim']))",
         },
         {
-            trigger: ".modal .modal-footer button:contains('Close')",
+            trigger: ".modal .modal-footer button:contains('Dismiss')",
             run: "click",
         },
         {
