@@ -15,7 +15,7 @@ currencies, sales teams and salespeople. It then measures side by side:
    with the Retention tab, for a salesperson;
 5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
    salesperson, a supervisor and a retention manager;
-6. the Public Pool list (one customer in twenty is in the pool) as a supervisor opens it.
+6. the Public Pool list (one customer in 21 is in the pool) as a supervisor opens it.
 7. the duplicate check 客户查重: the screen's search as a supervisor (a name, a phone and a credit code typed;
    a short name prefix), and the check a creation runs, once every customer has a phone and a credit code.
 
@@ -148,8 +148,9 @@ def generate(env, customers, orders, subsidiaries=5):
         """INSERT INTO res_partner (name, complete_name, is_company, active, type, user_id, autopost_bills, lang,
                                     create_date, write_date)
            SELECT 'Customer ' || i, 'Customer ' || i, TRUE, TRUE, 'contact',
-                  -- one customer in twenty is in the public pool (nobody holds it)
-                  CASE WHEN i %% 20 = 0 THEN NULL ELSE (%s::int[])[1 + i %% %s] END, 'ask',
+                  -- one customer in 21 is in the public pool (nobody holds it); 21 shares no factor with the
+                  -- 40 salespeople, so each of them keeps 20 customers in 21 (one in 20 left salesperson 0 none)
+                  CASE WHEN i %% 21 = 0 THEN NULL ELSE (%s::int[])[1 + i %% %s] END, 'ask',
                   'en_US', now(), now()
              FROM generate_series(1, %s) i
         RETURNING id""",
@@ -322,6 +323,8 @@ def today_timings(env, company, salesperson):
             }
         )
     customer = env["res.partner"].search([("user_id", "=", salesperson.id), ("parent_id", "=", False)], limit=1)
+    if not customer:
+        raise RuntimeError(f"{salesperson.login} holds no customer: the refresh and the boards would measure nothing")
     recompute = env["retention.recompute"]
 
     def refresh():
