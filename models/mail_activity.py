@@ -98,9 +98,26 @@ class MailActivity(models.Model):
     def _retention_park(self, documents, user, holder):
         """An account manager leaves (archived): their activities on ``documents`` wait with ``holder`` (their
         supervisor), marked as held for them: Odoo would delete them."""
-        self._retention_on(documents, [("user_id", "=", user.id)]).write(
-            {"user_id": holder.id, "retention_parked_from_id": user.id}
+        activities = self._retention_on(documents, [("user_id", "=", user.id)])
+        if not activities:
+            return
+        # one UPDATE, without Odoo's mail per activity to the holder: a night may park thousands; they are
+        # waiting in the holder's activities, and the holder's client is told to reload them
+        activities.flush_recordset(["user_id", "retention_parked_from_id"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE mail_activity SET user_id = %s, retention_parked_from_id = %s, write_uid = %s, write_date = %s
+                    WHERE id = ANY(%s)""",
+                holder.id,
+                user.id,
+                self.env.uid,
+                fields.Datetime.now(),
+                activities.ids,
+            )
         )
+        activities.invalidate_recordset(["user_id", "retention_parked_from_id", "write_uid", "write_date"])
+        holder._bus_send("mail.activity/updated", {"activity_created": True})
+        user._bus_send("mail.activity/updated", {"activity_deleted": True})
 
     @api.model
     def _retention_hand_over(self, documents, old_user, new_user):

@@ -1456,10 +1456,40 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _retention_move_holder(self, new_user):
+        """A change of account manager that the pool (claim, assignment, return, release) or the reassignment
+        wizard decided, set-based: the same checks and records as a write of ``user_id`` (caps, history, chatter,
+        contacts, hand-over or parking, countdown), with the column set by one UPDATE. Odoo's write syncs and
+        tracks partner by partner, and a night may return tens of thousands of customers to the pool; the
+        history's line in the chatter says what Odoo's tracking message would. ``self``: customers, with the
+        context of the move (``retention_owner_move``, ``retention_owner_reason``)."""
+        old_owners = self._retention_owner_changes({"user_id": new_user.id})
+        moving = self.filtered(lambda partner: partner.user_id != new_user)
+        if not moving:
+            return
+        self.flush_model(["user_id"])
+        moving.modified(["user_id"], before=True)
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner SET user_id = %s, write_uid = %s, write_date = %s
+                    WHERE id = ANY(%s) AND user_id IS DISTINCT FROM %s""",
+                new_user.id or None,
+                self.env.uid,
+                fields.Datetime.now(),
+                moving.ids,
+                new_user.id or None,
+            )
+        )
+        moving.invalidate_recordset(["user_id", "write_uid", "write_date"])
+        moving.modified(["user_id"])
+        if old_owners:
+            moving._retention_record_owner_changes(old_owners)
+
     def _retention_record_owner_changes(self, old_owners):
         """After a change of account manager: contacts that followed the old one, open care plans and
         checks, activities and follower subscriptions move to the new one; the confidential profiles keep
-        only their keepers as followers; the account manager history and the chatter say who, when and why."""
+        only their keepers as followers; the account manager history and the chatter say who, when and why.
+        Set-based but for the hand-over, which runs once per old holder."""
         # the reason a pool action, the reassignment wizard or the system gives; not one a client sends
         trusted = self.env.su or self.env.context.get("retention_pool_caps") is CAPS_APPLY
         reason = (trusted and self.env.context.get("retention_owner_reason")) or self.env._("Changed on the customer")
@@ -1472,34 +1502,63 @@ class ResPartner(models.Model):
         previous = (
             Pool._previous_holders(customers.filtered(lambda customer: not old_owners[customer])) if new_user else {}
         )
+        holder_of = {
+            customer.id: old_user or previous.get(customer, old_user) for customer, old_user in old_owners.items()
+        }
+        contacts_of = self._retention_move_contacts(holder_of, new_user)
         by_owner = {}
-        for customer, old_user in old_owners.items():
-            holder = old_user or previous.get(customer, old_user)
-            by_owner.setdefault(holder, Partner.browse())
-            by_owner[holder] |= customer
-        for old_user, owned in by_owner.items():
+        for customer_id, holder in holder_of.items():
+            by_owner.setdefault(holder, []).append(customer_id)
+        for old_user, owned_ids in by_owner.items():
             # (a subsidiary is a customer of its own: it keeps its account manager)
-            contacts = Partner.search(
-                [
-                    ("id", "child_of", owned.ids),
-                    ("id", "not in", owned.ids),
-                    ("is_company", "=", False),
-                    ("user_id", "=", old_user.id),
-                ]
-            )
-            if contacts:
-                contacts.write({"user_id": new_user.id})
+            moved = Partner.browse(owned_ids + contacts_of.get(old_user.id, []))
             if old_user and new_user:
-                (owned | contacts)._retention_hand_over(old_user, new_user)
+                moved._retention_hand_over(old_user, new_user)
             elif old_user:
-                Pool._park_left(owned | contacts, old_user)
+                Pool._park_left(moved, old_user)
         # the countdown starts again with the new holder (or the pool); a lock was the old holder's
-        customers.write({"retention_held_since": self.env.company._retention_today(), "retention_locked": False})
+        self.env.execute_query(
+            SQL(
+                "UPDATE res_partner SET retention_held_since = %s, retention_locked = FALSE WHERE id = ANY(%s)",
+                self.env.company._retention_today(),
+                customers.ids,
+            )
+        )
+        customers.invalidate_recordset(["retention_held_since", "retention_locked"])
         self.env["retention.profile"].sudo().with_context(active_test=False).search(
             [("partner_id", "in", customers.ids)]
         )._retention_prune_followers()
         self.env["retention.owner.history"]._record(old_owners, new_user, reason, kinds)
         self.env["retention.refresh.queue"].sudo()._enqueue([(self.env.company.id, pid) for pid in customers.ids])
+
+    @api.model
+    def _retention_move_contacts(self, holder_of, new_user):
+        """The contacts of customers ({customer id: holder}) that followed the holder follow ``new_user``, in one
+        UPDATE. Returns {holder id: ids of the contacts moved}."""
+        holders = {str(customer_id): holder.id for customer_id, holder in holder_of.items() if holder}
+        if not holders:
+            return {}
+        self.flush_model(["user_id", "commercial_partner_id", "is_company"])
+        rows = self.env.execute_query(
+            SQL(
+                """UPDATE res_partner c SET user_id = %(new)s, write_uid = %(uid)s, write_date = %(now)s
+                     FROM jsonb_each_text(%(holders)s::jsonb) AS h(customer, holder)
+                    WHERE c.commercial_partner_id = h.customer::int AND c.id != h.customer::int
+                      AND NOT COALESCE(c.is_company, FALSE) AND c.user_id = h.holder::int
+                RETURNING c.id, h.holder::int""",
+                new=new_user.id or None,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                holders=json.dumps(holders),
+            )
+        )
+        contacts = self.browse([contact_id for contact_id, _holder in rows])
+        contacts.invalidate_recordset(["user_id", "write_uid", "write_date"])
+        contacts.modified(["user_id"])
+        moved = {}
+        for contact_id, holder_id in rows:
+            moved.setdefault(holder_id, []).append(contact_id)
+        return moved
 
     def _retention_documents(self):
         """What concerns these partners besides themselves: [(model, ids)] of the partners, and of the care plans
@@ -1540,7 +1599,7 @@ class ResPartner(models.Model):
         self._retention_check_reassign(customers, new_user, reason)
         with self.env.cr.savepoint():
             # checked above: the write records the change like any other change of account manager
-            customers.sudo().with_context(retention_owner_reason=reason, retention_pool_caps=CAPS_APPLY).write(
-                {"user_id": new_user.id}
-            )
+            customers.sudo().with_context(
+                retention_owner_reason=reason, retention_pool_caps=CAPS_APPLY
+            )._retention_move_holder(new_user)
         return customers.filtered(lambda customer: customer.user_id == new_user)

@@ -148,8 +148,9 @@ class RetentionClassHistory(models.Model):
         field_ids = {kind: Fields._get("res.partner", fname).id for kind, fname in KIND_FIELDS.items()}
         body = self.env._("Customer data card (%(company)s)", company=company.name)
         partner_ids = list(dict.fromkeys(change["partner_id"] for change in changes))
-        messages = self.env["res.partner"].browse(partner_ids)._message_log_batch(dict.fromkeys(partner_ids, body))
-        message_of = {message.res_id: message.id for message in messages}
+        message_of = (
+            self.env["mail.message"].sudo()._retention_log_batch("res.partner", dict.fromkeys(partner_ids, body))
+        )
         self.env["mail.tracking.value"].sudo().create(
             [
                 {

@@ -303,5 +303,6 @@ class RetentionPlaybook(models.Model):
                 plan=plans.browse(row["plan_id"]).with_context(lang=lang).name,
             )
             bodies.setdefault(row["partner_id"], []).append(Markup("<p>%s</p>") % line)
-        customers = self.env["res.partner"].sudo().browse(list(bodies))
-        customers._message_log_batch({partner_id: Markup("").join(lines) for partner_id, lines in bodies.items()})
+        self.env["mail.message"].sudo()._retention_log_batch(
+            "res.partner", {partner_id: Markup("").join(lines) for partner_id, lines in bodies.items()}
+        )

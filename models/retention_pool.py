@@ -196,7 +196,7 @@ class RetentionPool(models.AbstractModel):
             retention_owner_move=CLAIM,
             retention_owner_reason=self.env._("Claimed from the pool"),
             retention_pool_caps=CAPS_APPLY,
-        ).write({"user_id": user.id})
+        )._retention_move_holder(user)
         self._refresh(customers)
         return customers
 
@@ -209,9 +209,9 @@ class RetentionPool(models.AbstractModel):
         if not customers or customers.sudo().filtered(lambda customer: not customer.user_id):
             raise UserError(self.env._("Only customers someone holds can be returned to the pool."))
         customers._retention_check_holder(customers)
-        customers.sudo().with_context(retention_owner_move=RETURN, retention_owner_reason=reason).write(
-            {"user_id": False}
-        )
+        customers.sudo().with_context(
+            retention_owner_move=RETURN, retention_owner_reason=reason
+        )._retention_move_holder(self.env["res.users"])
         self._refresh(customers)
         return customers
 
@@ -355,7 +355,7 @@ class RetentionPool(models.AbstractModel):
         customers.with_context(
             retention_owner_move=RELEASE,
             retention_owner_reason=self.env._("Protection ended without a follow-up: back to the pool"),
-        ).write({"user_id": False})
+        )._retention_move_holder(self.env["res.users"])
 
     @api.model
     def _langs(self, user_ids):

@@ -15,7 +15,8 @@ currencies, sales teams and salespeople. It then measures side by side:
    with the Retention tab, for a salesperson;
 5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
    salesperson, a supervisor and a retention manager;
-6. the Public Pool list (one customer in 21 is in the pool) as a supervisor opens it.
+6. the Public Pool list (one customer in 21 is in the pool) as a supervisor opens it, and the pool's night a
+   protection period after the install (the mass release), rolled back.
 7. the duplicate check 客户查重: the screen's search as a supervisor (a name, a phone and a credit code typed;
    a short name prefix), and the check a creation runs, once every customer has a phone and a credit code.
 
@@ -373,6 +374,19 @@ def pool_timing(env, company, supervisor):
     return seconds, result["length"]
 
 
+def pool_night_timing(env, company, today):
+    """The pool's night a protection period after the install: every held customer was received on the day of
+    install, so each class C customer (and each without a class) whose protection ended goes back to the pool at
+    once, and class A ones are escalated. Measured, then rolled back."""
+    day = today + timedelta(days=company.retention_protect_days_c or 30)
+    with env.cr.savepoint() as savepoint:
+        seconds, counts = timed(lambda: env["retention.pool"].with_company(company)._nightly(company, day))
+        env.flush_all()
+        savepoint.rollback()
+    env.invalidate_all()
+    return seconds, counts
+
+
 def group_timings(env, company, today, salesperson):
     """Group customers (集团客户), median of 5 unless said: the roll-up statement alone (nothing to write: the
     steady state; without JIT, as in the recompute), the refresh of a subsidiary at the bottom of a group of three
@@ -544,6 +558,7 @@ def main():
         t_list, t_form = ui_timings(env, company_1, salesperson)
         t_refresh, t_boards = today_timings(env, company_1, salesperson)
         t_pool, pool_size = pool_timing(env, company_1, salesperson.sale_team_id.user_id)
+        t_pool_night, pool_night = pool_night_timing(env, company_1, today)
 
         groups_t = group_timings(env, company_1, today, salesperson)
         t_fill, (t_dup, dup_found), (t_dup_prefix, dup_prefix_found), t_dup_create = duplicate_check_timings(
@@ -592,6 +607,10 @@ def main():
         for role, seconds in t_boards.items():
             print(f"today board, {role + ':':<12}                              {seconds * 1000:.0f} ms (median of 5)")
         print(f"public pool list as a supervisor ({pool_size} customers):   {t_pool * 1000:.0f} ms (median of 5)")
+        print(
+            f"pool night a protection period after install: {pool_night['released']} released, "
+            f"{pool_night['escalated']} escalated, {pool_night['warned']} warned in {t_pool_night:.1f} s (rolled back)"
+        )
 
         print(
             f"groups (集团客户): roll-up statement alone {groups_t['roll_up'] * 1000:.0f} ms (steady, median of 5) = "

@@ -1,10 +1,17 @@
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+from unittest.mock import patch
 
-from odoo import Command, fields
+from psycopg2 import OperationalError
+
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import ValidationError
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.service.model import retrying
 from odoo.tests import new_test_user
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.base.tests.common import BaseCommon
 
@@ -215,3 +222,106 @@ class CareCommon(RetentionCommon):
 
     def _activities(self, record):
         return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])
+
+
+class RaceCommon(BaseCommon):
+    """Two transactions at the same moment, as two users' RPC calls: each on a cursor of its own, on data committed
+    for them (this test's transaction holds nothing they need) and removed afterwards."""
+
+    @contextmanager
+    def _committed(self):
+        """An environment on a cursor of its own, committed when the block ends."""
+        with self.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '30s'")
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def _committed_rows(self):
+        """{table: rows} of the committed database."""
+        with self._committed() as env:
+            tables = [
+                name
+                for (name,) in env.execute_query(SQL("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            ]
+            counts = SQL(" UNION ALL ").join(
+                SQL("SELECT %s, COUNT(*) FROM %s", table, SQL.identifier(table)) for table in tables
+            )
+            return dict(env.execute_query(counts))
+
+    @contextmanager
+    def _committed_world(self, build, remove, kept_tables=()):
+        """The world of a race: ``build(env)`` makes it on a committed cursor, in a database with Chinese (the
+        races run in Chinese), without invitation e-mails or creation messages (less to remove), and returns it;
+        it is yielded; ``remove(env, world)`` removes it on a committed cursor. Then the bus notifications and
+        cron wake-ups of the races are deleted, Chinese is switched off again if it was, and the database is
+        checked to hold the rows it held before (``kept_tables`` aside)."""
+        before = self._committed_rows()
+        quiet = {"no_reset_password": True, "mail_create_nolog": True, "tracking_disable": True}
+        with self._committed() as setup:
+            env = setup(context=quiet)
+            bus = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM bus_bus"))[0][0]
+            trigger = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger"))[0][0]
+            chinese = env["res.lang"].with_context(active_test=False).search([("code", "=", "zh_CN")])
+            chinese_was_active, chinese = chinese.active, chinese.id
+            env["res.lang"]._activate_lang("zh_CN")
+            world = build(env)
+        try:
+            yield world
+        finally:
+            with self._committed() as setup:
+                env = setup(context=quiet)
+                remove(env, world)
+                if not chinese_was_active:
+                    env["res.lang"].browse(chinese).active = False
+            with self._committed() as env:  # the notifications of the races and of the removal above
+                env.execute_query(SQL("DELETE FROM bus_bus WHERE id > %s", bus))
+                env.execute_query(SQL("DELETE FROM ir_cron_trigger WHERE id > %s", trigger))
+        after = self._committed_rows()
+        changed = {table: (count, after.get(table)) for table, count in before.items() if after.get(table) != count}
+        for table in kept_tables:
+            changed.pop(table, None)
+        self.assertEqual(changed, {}, "the race left rows behind")
+
+    @staticmethod
+    def _remove_users(env, user_ids):
+        users = env["res.users"].browse(user_ids)
+        partners = users.partner_id
+        users.unlink()
+        partners.unlink()
+
+    def _race(self, uids, attempt):
+        """Two transactions, as two users' RPC calls at the same moment: each takes its snapshot, waits for the
+        other, runs ``attempt(env)`` in Chinese and commits, through Odoo's ``retrying`` (a concurrency error
+        is retried, any other error rolls back). Returns what each got: ``result`` (the ids created) or
+        ``error``, and the ``failures`` that made ``retrying`` try again."""
+        barrier = threading.Barrier(len(uids), timeout=60)
+        outcomes = [SimpleNamespace(result=None, error=None, failures=[]) for uid in uids]
+
+        def call(env, outcome):
+            env.cr.execute("SET LOCAL lock_timeout = '30s'")  # a lock this test's transaction holds fails the test
+            try:
+                return attempt(env).ids
+            except OperationalError as exc:
+                outcome.failures.append(exc)
+                raise
+
+        def run(outcome, uid):
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, uid, {"lang": "zh_CN"})
+                    cr.execute("SELECT 1")  # the snapshot: taken before either transaction commits
+                    barrier.wait()
+                    outcome.result = retrying(lambda: call(env, outcome), env)
+            except Exception as exc:  # the outcome of the call, whatever it is
+                outcome.error = exc
+
+        threads = [threading.Thread(target=run, args=args) for args in zip(outcomes, uids, strict=True)]
+        # the test runner holds the registry lock while tests run: the two threads go without it, as the HTTP
+        # threads of Odoo's test mode do
+        # (PostgreSQL may stop one of two inserts waiting on each other's row as a deadlock: Odoo logs that query)
+        with patch.object(Registry, "_lock", DummyRLock()), mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+        self.assertFalse(any(thread.is_alive() for thread in threads), "a transaction is stuck")
+        return outcomes

@@ -88,9 +88,10 @@ class TestAdoption(RetentionCommon):
         self.assertEqual(self.env["retention.owner.history"].with_user(self.salesman_a2).search([]), history)
 
     def test_nothing_is_lost_if_it_fails_half_way(self):
-        Partner = type(self.Partner)
+        # the last step, the line in the chatter, fails
+        Message = type(self.env["mail.message"])
         with (
-            patch.object(Partner, "_message_log_batch", side_effect=RuntimeError("mail server down")),
+            patch.object(Message, "_retention_log_batch", side_effect=RuntimeError("database hiccup")),
             self.assertRaises(RuntimeError),
         ):
             (self.big | self.small).with_user(self.manager)._retention_reassign(self.salesman_a2, "Moving")

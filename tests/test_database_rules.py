@@ -1,22 +1,16 @@
 import importlib.util
-import threading
 from contextlib import contextmanager
 from types import SimpleNamespace
-from unittest.mock import patch
 
-from psycopg2 import IntegrityError, OperationalError, errors
+from psycopg2 import IntegrityError, errors
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.modules.registry import DummyRLock, Registry
-from odoo.service.model import retrying
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, file_path, mute_logger
 from odoo.tools.translate import code_translations
 
-from odoo.addons.base.tests.common import BaseCommon
-
-from .common import MANAGER, SALESMAN, SUPERVISOR, RetentionCommon
+from .common import MANAGER, SALESMAN, SUPERVISOR, RaceCommon, RetentionCommon
 
 RULES = {
     "retention.borrowing": "retention_borrowing_one_open",
@@ -161,44 +155,18 @@ class TestDatabaseRules(RetentionCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestRaces(BaseCommon):
+class TestRaces(RaceCommon):
     """Two transactions at the same moment, each past the Python check and neither seeing the other's row: the
     database lets one commit and refuses the other with the check's message. They run on two cursors of their
     own, on users and a customer committed for them (this class's transaction holds nothing they need) and
     removed afterwards."""
 
     @contextmanager
-    def _committed(self):
-        """An environment on a cursor of its own, committed when the block ends."""
-        with self.registry.cursor() as cr:
-            cr.execute("SET LOCAL lock_timeout = '30s'")
-            yield api.Environment(cr, SUPERUSER_ID, {})
-
-    def _committed_rows(self):
-        """{table: rows} of the committed database."""
-        with self._committed() as env:
-            tables = [
-                name
-                for (name,) in env.execute_query(SQL("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
-            ]
-            counts = SQL(" UNION ALL ").join(
-                SQL("SELECT %s, COUNT(*) FROM %s", table, SQL.identifier(table)) for table in tables
-            )
-            return dict(env.execute_query(counts))
-
-    @contextmanager
     def _world(self):
         """A team (supervisor, salesperson, borrower), a manager, a customer of the salesperson with a profile,
-        and Chinese, committed: the two transactions of a race do not see this test's own. Everything is removed
-        afterwards, and the database is checked to hold what it held before."""
-        before = self._committed_rows()
-        with self._committed() as setup:
-            # no invitation e-mails, no creation messages: less to remove
-            env = setup(context={"no_reset_password": True, "mail_create_nolog": True, "tracking_disable": True})
-            bus = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM bus_bus"))[0][0]
-            chinese = env["res.lang"].with_context(active_test=False).search([("code", "=", "zh_CN")])
-            chinese_was_active, chinese = chinese.active, chinese.id
-            env["res.lang"]._activate_lang("zh_CN")
+        committed: the two transactions of a race do not see this test's own (``RaceCommon._committed_world``)."""
+
+        def build(env):
             users = {
                 role: new_test_user(env, f"ret_race_{role}", groups=groups, name=f"Race {role.title()}")
                 for role, groups in (
@@ -219,75 +187,26 @@ class TestRaces(BaseCommon):
                 {"name": "Race Trading Co", "is_company": True, "user_id": users["salesman"].id}
             )
             env["retention.profile"].create({"partner_id": customer.id, "taboos": "Never a clock"})
-            world = SimpleNamespace(
+            return SimpleNamespace(
                 **{role: (user.id, user.name) for role, user in users.items()},
                 customer=(customer.id, customer.name),
+                ids=SimpleNamespace(users=[user.id for user in users.values()], team=team.id, customer=customer.id),
             )
-            ids = SimpleNamespace(users=[user.id for user in users.values()], team=team.id, customer=customer.id)
-        try:
+
+        def remove(env, world):
+            ids = world.ids
+            env.execute_query(SQL("DELETE FROM retention_access_log WHERE partner_id = %s", ids.customer))
+            env["retention.borrowing"].search([("partner_id", "=", ids.customer)]).unlink()
+            env["retention.care.plan"].search([("partner_id", "=", ids.customer)]).unlink()
+            env["retention.card.review"].search([("salesperson_id", "in", ids.users)]).unlink()
+            profiles = env["retention.profile"].with_context(active_test=False)
+            profiles.search([("partner_id", "=", ids.customer)]).unlink()
+            env["crm.team"].browse(ids.team).unlink()
+            env["res.partner"].browse(ids.customer).unlink()
+            self._remove_users(env, ids.users)
+
+        with self._committed_world(build, remove) as world:
             yield world
-        finally:
-            with self._committed() as env:
-                env.execute_query(SQL("DELETE FROM retention_access_log WHERE partner_id = %s", ids.customer))
-                env["retention.borrowing"].search([("partner_id", "=", ids.customer)]).unlink()
-                env["retention.care.plan"].search([("partner_id", "=", ids.customer)]).unlink()
-                env["retention.card.review"].search([("salesperson_id", "in", ids.users)]).unlink()
-                profiles = env["retention.profile"].with_context(active_test=False)
-                profiles.search([("partner_id", "=", ids.customer)]).unlink()
-                env["crm.team"].browse(ids.team).unlink()
-                env["res.partner"].browse(ids.customer).unlink()
-                users = env["res.users"].browse(ids.users)
-                partners = users.partner_id
-                users.unlink()
-                partners.unlink()
-                if not chinese_was_active:
-                    env["res.lang"].browse(chinese).active = False
-            with self._committed() as env:  # the notifications of the races and of the removal above
-                env.execute_query(SQL("DELETE FROM bus_bus WHERE id > %s", bus))
-        after = self._committed_rows()
-        self.assertEqual(
-            {table: (count, after.get(table)) for table, count in before.items() if after.get(table) != count},
-            {},
-            "the race left rows behind",
-        )
-
-    def _race(self, uids, attempt):
-        """Two transactions, as two users' RPC calls at the same moment: each takes its snapshot, waits for the
-        other, runs ``attempt(env)`` in Chinese and commits, through Odoo's ``retrying`` (a concurrency error
-        is retried, any other error rolls back). Returns what each got: ``result`` (the ids created) or
-        ``error``, and the ``failures`` that made ``retrying`` try again."""
-        barrier = threading.Barrier(len(uids), timeout=60)
-        outcomes = [SimpleNamespace(result=None, error=None, failures=[]) for uid in uids]
-
-        def call(env, outcome):
-            env.cr.execute("SET LOCAL lock_timeout = '30s'")  # a lock this test's transaction holds fails the test
-            try:
-                return attempt(env).ids
-            except OperationalError as exc:
-                outcome.failures.append(exc)
-                raise
-
-        def run(outcome, uid):
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, uid, {"lang": "zh_CN"})
-                    cr.execute("SELECT 1")  # the snapshot: taken before either transaction commits
-                    barrier.wait()
-                    outcome.result = retrying(lambda: call(env, outcome), env)
-            except Exception as exc:  # the outcome of the call, whatever it is
-                outcome.error = exc
-
-        threads = [threading.Thread(target=run, args=args) for args in zip(outcomes, uids, strict=True)]
-        # the test runner holds the registry lock while tests run: the two threads go without it, as the HTTP
-        # threads of Odoo's test mode do
-        # (PostgreSQL may stop one of two inserts waiting on each other's row as a deadlock: Odoo logs that query)
-        with patch.object(Registry, "_lock", DummyRLock()), mute_logger("odoo.sql_db"):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-        self.assertFalse(any(thread.is_alive() for thread in threads), "a transaction is stuck")
-        return outcomes
 
     def assertOneRefused(self, outcomes, exception, table, message):
         """One call committed, the other got ``message`` (a function of its index) as ``exception``, and the

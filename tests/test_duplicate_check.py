@@ -10,12 +10,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import BaseCase, Form, HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.base.tests.common import BaseCommon
 from odoo.addons.customer_retention.models import duplicate_keys as keys
 from odoo.addons.customer_retention.models.duplicate_keys import CODE, NAME, PHONE, Card, best_match
 
-from . import test_database_rules as rules
-from .common import MANAGER, SALESMAN, RetentionCommon
+from .common import MANAGER, SALESMAN, RaceCommon, RetentionCommon
 
 HUAWEI_CODE = "91440300192203821T"
 STEEL_CODE = "91310000MA1FL1234X"
@@ -571,58 +569,33 @@ class TestDuplicateCheckScreen(DuplicateCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestDuplicateRace(BaseCommon):
+class TestDuplicateRace(RaceCommon):
     """Two salespeople create the same customer at the same moment, each transaction past the check before the
     other commits (the pattern of ``test_database_rules.TestRaces``): one card is committed, the other salesperson
     is told it exists."""
 
-    _committed = rules.TestRaces._committed
-    _committed_rows = rules.TestRaces._committed_rows
-    _race = rules.TestRaces._race
-
     @contextmanager
     def _world(self):
-        before = self._committed_rows()
-        with self._committed() as setup:
-            env = setup(context={"no_reset_password": True, "mail_create_nolog": True, "tracking_disable": True})
-            bus = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM bus_bus"))[0][0]
-            # the two transactions of a race work in Chinese (``TestRaces._race``)
-            chinese = env["res.lang"].with_context(active_test=False).search([("code", "=", "zh_CN")])
-            chinese_was_active, chinese = chinese.active, chinese.id
-            env["res.lang"]._activate_lang("zh_CN")
+        def build(env):
             users = [
                 new_test_user(env, f"ret_dup_race_{index}", groups=SALESMAN, name=f"Race Seller {index}")
                 for index in range(2)
             ]
-            world = SimpleNamespace(uids=[user.id for user in users], partners=[])
-        try:
+            return SimpleNamespace(uids=[user.id for user in users])
+
+        def remove(env, world):
+            partners = env["res.partner"].with_context(active_test=False).search([("name", "ilike", "race duplicate")])
+            env.execute_query(
+                SQL(
+                    "DELETE FROM retention_duplicate_key WHERE key IN %s",
+                    ("name:raceduplicate", "phone:13700137000"),
+                )
+            )
+            partners.unlink()
+            self._remove_users(env, world.uids)
+
+        with self._committed_world(build, remove) as world:
             yield world
-        finally:
-            with self._committed() as env:
-                partners = (
-                    env["res.partner"].with_context(active_test=False).search([("name", "ilike", "race duplicate")])
-                )
-                env.execute_query(
-                    SQL(
-                        "DELETE FROM retention_duplicate_key WHERE key IN %s",
-                        ("name:raceduplicate", "phone:13700137000"),
-                    )
-                )
-                partners.unlink()
-                users = env["res.users"].browse(world.uids)
-                user_partners = users.partner_id
-                users.unlink()
-                user_partners.unlink()
-                if not chinese_was_active:
-                    env["res.lang"].browse(chinese).active = False
-            with self._committed() as env:
-                env.execute_query(SQL("DELETE FROM bus_bus WHERE id > %s", bus))
-        after = self._committed_rows()
-        self.assertEqual(
-            {table: (count, after.get(table)) for table, count in before.items() if after.get(table) != count},
-            {},
-            "the race left rows behind",
-        )
 
     def test_two_creations_at_the_same_moment(self):
         with self._world() as world:

@@ -11,10 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.base.tests.common import BaseCommon
-
-from . import test_database_rules
-from .common import SALESMAN, RetentionCommon
+from .common import SALESMAN, RaceCommon, RetentionCommon
 
 TODAY = date(2026, 6, 30)
 ACCESS_LOGGERS = ("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
@@ -146,6 +143,54 @@ class TestPool(RetentionCommon):
         self._night("2026-07-01")  # mid is strategic: 120 days, ended 2026-06-29
         self.assertEqual(self.mid.user_id, self.salesman_a)
         self.assertEqual(self._moves(self.mid), ["escalate"])
+
+    def test_release_is_set_based(self):
+        """The night releases many customers in a fixed number of statements per holder: twelve customers cost
+        the queries three cost. Each is released in full: contacts that followed the holder, activities parked
+        with the supervisor, the countdown restarted, a row of history, a line in the chatter, a card refresh."""
+        Activity = self.env["mail.activity"]
+
+        def world(count, tag):
+            customers = self.Partner.browse()
+            for number in range(count):
+                customer = self._customer(f"Release {tag} {number}", user=self.salesman_a)
+                self.Partner.create({"name": f"Buyer {tag} {number}", "parent_id": customer.id})
+                customer.activity_schedule("mail.mail_activity_data_todo", user_id=self.salesman_a.id)
+                customers |= customer
+            customers.write({"retention_held_since": date(2026, 1, 10), "retention_locked": True})
+            customers.child_ids.write({"user_id": self.salesman_a.id})
+            return customers
+
+        def release(customers):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.Pool._release(self.company, [{"id": customer.id} for customer in customers])
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        warm, few, many = world(1, "warm"), world(3, "few"), world(12, "many")
+        release(warm)  # (the first release looks up and caches the note subtype and the activity type)
+        self.assertEqual(release(few), release(many), "as many statements for 12 customers as for 3")
+        self.env.invalidate_all()
+        for customers in (few, many):
+            self.assertFalse(customers.user_id, "back in the pool")
+            self.assertFalse(customers.child_ids.user_id, "their contacts followed the holder: they go too")
+            self.assertEqual(set(customers.mapped("retention_held_since")), {fields.Date.today()})
+            self.assertFalse(any(customers.mapped("retention_locked")))
+            parked = Activity.search([("res_model", "=", "res.partner"), ("res_id", "in", customers.ids)])
+            self.assertEqual(parked.user_id, self.supervisor_a, "waits with the supervisor")
+            self.assertEqual(parked.retention_parked_from_id, self.salesman_a)
+            history = self.OwnerHistory.search([("partner_id", "in", customers.ids)])
+            self.assertEqual(len(history), len(customers))
+            self.assertEqual(set(history.mapped("kind")), {"release"})
+            self.assertEqual(history.from_user_id, self.salesman_a)
+            self.assertFalse(history.to_user_id)
+            for customer in customers:
+                self.assertIn("Release to Pool", customer.message_ids[0].body)
+                self.assertEqual(customer.message_ids[0].author_id, self.env.user.partner_id)
+            queued = self.env["retention.refresh.queue"].sudo().search([("partner_id", "in", customers.ids)])
+            self.assertEqual(set(queued.mapped("partner_id").ids), set(customers.ids))
 
     def test_night_counts_the_companys_day(self):
         """The nightly run counts days in the company's time zone, not the cron's (Odoo's system user is in
@@ -369,25 +414,15 @@ class TestPool(RetentionCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPoolRaces(BaseCommon):
+class TestPoolRaces(RaceCommon):
     """Two claims at the same moment, on two cursors with committed data (``TestRaces``'s way): the caps hold."""
-
-    # the same two cursors as the races of the database rules (not imported as a class: it would run twice)
-    _committed = test_database_rules.TestRaces._committed
-    _committed_rows = test_database_rules.TestRaces._committed_rows
-    _race = test_database_rules.TestRaces._race
 
     @contextmanager
     def _pool(self):
         """Two salespeople and three pool customers (prospects: an open quotation each), a claim cap of 1 a
-        day, committed; removed afterwards, and the database checked to hold what it held before."""
-        before = self._committed_rows()
-        with self._committed() as setup:
-            env = setup(context={"no_reset_password": True, "mail_create_nolog": True, "tracking_disable": True})
-            bus = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM bus_bus"))[0][0]
-            # the claims wake the card refresh's cron
-            trigger = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger"))[0][0]
-            env["res.lang"]._activate_lang("zh_CN")
+        day, committed; removed afterwards (``RaceCommon._committed_world``)."""
+
+        def build(env):
             cap_was = env.company.retention_claim_daily_cap
             env.company.retention_claim_daily_cap = 1
             users = [new_test_user(env, f"ret_pool_race_{n}", groups=SALESMAN) for n in (1, 2)]
@@ -396,34 +431,26 @@ class TestPoolRaces(BaseCommon):
             )
             orders = env["sale.order"].create([{"partner_id": customer.id} for customer in customers])
             env["retention.recompute"]._recompute(env.company)
-            ids = SimpleNamespace(
+            return SimpleNamespace(
                 users=[user.id for user in users],
                 customers=customers.ids,
                 names=customers.mapped("name"),
                 orders=orders.ids,
+                cap_was=cap_was,
             )
-        try:
-            yield ids
-        finally:
-            with self._committed() as env:
-                env.company.retention_claim_daily_cap = cap_was
-                env.execute_query(SQL("DELETE FROM retention_owner_history WHERE partner_id = ANY(%s)", ids.customers))
-                env.execute_query(SQL("DELETE FROM retention_refresh_queue WHERE partner_id = ANY(%s)", ids.customers))
-                env["sale.order"].browse(ids.orders).unlink()
-                env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", ids.customers)]).unlink()
-                env["res.partner"].browse(ids.customers).unlink()
-                users = env["res.users"].browse(ids.users)
-                partners = users.partner_id
-                users.unlink()
-                partners.unlink()
-            with self._committed() as env:
-                env.execute_query(SQL("DELETE FROM bus_bus WHERE id > %s", bus))
-                env.execute_query(SQL("DELETE FROM ir_cron_trigger WHERE id > %s", trigger))
-        after = self._committed_rows()
-        changed = {table: (count, after.get(table)) for table, count in before.items() if after.get(table) != count}
+
+        def remove(env, ids):
+            env.company.retention_claim_daily_cap = ids.cap_was
+            env.execute_query(SQL("DELETE FROM retention_owner_history WHERE partner_id = ANY(%s)", ids.customers))
+            env.execute_query(SQL("DELETE FROM retention_refresh_queue WHERE partner_id = ANY(%s)", ids.customers))
+            env["sale.order"].browse(ids.orders).unlink()
+            env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", ids.customers)]).unlink()
+            env["res.partner"].browse(ids.customers).unlink()
+            self._remove_users(env, ids.users)
+
         # the cards' monthly trend and the recompute's run are kept per company, not per customer
-        changed.pop("retention_card_trend", None)
-        self.assertEqual(changed, {}, "the race left rows behind")
+        with self._committed_world(build, remove, kept_tables=("retention_card_trend",)) as ids:
+            yield ids
 
     def _claims(self, uids, customer_ids):
         """Each user's transaction claims its customer (the same one on Odoo's retry)."""
