@@ -16,7 +16,9 @@ currencies, sales teams and salespeople. It then measures side by side:
 5. the refresh of one customer's card (a done action check, a confirmed order), and the today board of a
    salesperson, a supervisor and a retention manager;
 6. the Public Pool list (one customer in 21 is in the pool) as a supervisor opens it, and the pool's night a
-   protection period after the install (the mass release), rolled back.
+   protection period after the install (the mass release), rolled back;
+6b. a supervisor's review status and scorecard, and side by side Odoo's Sales Analysis grouped by customer over 12
+   months against our customers list filtered by class.
 7. the duplicate check 客户查重: the screen's search as a supervisor (a name, a phone and a credit code typed;
    a short name prefix), and the check a creation runs, once every customer has a phone and a credit code.
 
@@ -347,6 +349,64 @@ def today_timings(env, company, salesperson):
     return t_refresh, boards
 
 
+def supervisor_timings(env, company, supervisor, today):
+    """Server time of a supervisor's screens (median of 5): the weekly review status (not reviewed this week),
+    the scorecard grouped by account manager, and side by side what a sales director opens in Odoo today: the
+    Sales Analysis (``sale.report``) grouped by customer over the last 12 months (the pivot reads every group),
+    against our customers list filtered by class (grouped by stage, and the first 80 rows)."""
+
+    def as_supervisor(model):
+        return env[model].with_user(supervisor).with_company(company).with_context(lang="en_US")
+
+    status = as_supervisor("retention.review.status")
+    status_spec = {
+        name: {}
+        for name in (
+            "salesperson_id",
+            "team_id",
+            "customer_count",
+            "at_risk",
+            "contact_overdue",
+            "completeness",
+            "last_review_week",
+            "review_count",
+            "reviewed_this_week",
+        )
+    }
+    scorecard = as_supervisor("retention.report.scorecard")
+    sales = as_supervisor("sale.report")
+    partner = as_supervisor("res.partner")
+    domain = [("parent_id", "=", False), ("retention_abc_class", "=", "a")]
+    list_spec = {name: {} for name in ("complete_name", "user_id", "retention_abc_class", "retention_revenue_12m")}
+    year_ago = today - timedelta(days=365)
+
+    def measure(func):
+        def run():
+            env.invalidate_all()
+            return func()
+
+        return timed(run, repeat=5)
+
+    screens = {
+        "review status (not reviewed this week)": lambda: status.web_search_read(
+            [("reviewed_this_week", "=", False)], status_spec
+        )["length"],
+        "scorecard grouped by account manager": lambda: scorecard.web_read_group(
+            [], ["customer_count:sum", "checks_done:sum", "expense_total:sum", "completeness:avg"], ["salesperson_id"]
+        )["length"],
+        "Odoo Sales Analysis by customer, 12 months": lambda: len(
+            sales.read_group(
+                [("date", ">=", year_ago), ("state", "=", "sale")], ["price_subtotal:sum"], ["partner_id"], lazy=False
+            )
+        ),
+        "our customers list, class A": lambda: (
+            partner.web_read_group(domain, ["retention_revenue_12m:sum"], ["retention_lifecycle_stage"]),
+            partner.web_search_read(domain, list_spec, limit=80)["length"],
+        )[1],
+    }
+    return {name: measure(func) for name, func in screens.items()}
+
+
 def pool_timing(env, company, supervisor):
     """Server time of the Public Pool list as a supervisor opens it: its count and its first page (median of 5)."""
     partner = env["res.partner"].with_user(supervisor).with_company(company).with_context(lang="en_US")
@@ -559,6 +619,7 @@ def main():
         t_refresh, t_boards = today_timings(env, company_1, salesperson)
         t_pool, pool_size = pool_timing(env, company_1, salesperson.sale_team_id.user_id)
         t_pool_night, pool_night = pool_night_timing(env, company_1, today)
+        t_supervisor = supervisor_timings(env, company_1, salesperson.sale_team_id.user_id, today)
 
         groups_t = group_timings(env, company_1, today, salesperson)
         t_fill, (t_dup, dup_found), (t_dup_prefix, dup_prefix_found), t_dup_create = duplicate_check_timings(
@@ -607,6 +668,8 @@ def main():
         for role, seconds in t_boards.items():
             print(f"today board, {role + ':':<12}                              {seconds * 1000:.0f} ms (median of 5)")
         print(f"public pool list as a supervisor ({pool_size} customers):   {t_pool * 1000:.0f} ms (median of 5)")
+        for name, (seconds, rows) in t_supervisor.items():
+            print(f"as a supervisor, {name + ':':<45} {seconds * 1000:.0f} ms (median of 5), {rows} rows")
         print(
             f"pool night a protection period after install: {pool_night['released']} released, "
             f"{pool_night['escalated']} escalated, {pool_night['warned']} warned in {t_pool_night:.1f} s (rolled back)"
