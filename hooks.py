@@ -1,3 +1,6 @@
+from odoo.tools import SQL
+
+
 def uninstall_hook(env):
     """The addon's activity types go with it, and so do their activities (the warnings: customer at risk, contact
     due, key dates) and the steps of activity plans that use them. Both restrict the deletion of their type:
@@ -13,5 +16,11 @@ def uninstall_hook(env):
         activities = env["mail.activity"].sudo().with_context(active_test=False)
         activities.search([("activity_type_id", "in", type_ids)]).unlink()
         env["mail.activity.plan.template"].sudo().search([("activity_type_id", "in", type_ids)]).unlink()
-    # the recompute's index of the subsidiaries (集团客户) is on Odoo's own columns: nothing drops it with the addon
-    env.cr.execute("DROP INDEX IF EXISTS res_partner__retention_subsidiary_index")
+    # the recompute's indexes of the subsidiaries (集团客户) and of the orders are on Odoo's own columns: nothing drops
+    # them with the addon
+    for index in (
+        "res_partner__retention_subsidiary_index",
+        "sale_order__retention_confirmed_index",
+        "sale_order__retention_quotation_index",
+    ):
+        env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
