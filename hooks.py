@@ -16,10 +16,11 @@ def uninstall_hook(env):
         activities = env["mail.activity"].sudo().with_context(active_test=False)
         activities.search([("activity_type_id", "in", type_ids)]).unlink()
         env["mail.activity.plan.template"].sudo().search([("activity_type_id", "in", type_ids)]).unlink()
-    # the recompute's indexes of the subsidiaries (集团客户) and of the orders are on Odoo's own columns: nothing drops
-    # them with the addon
+    # the indexes of the subsidiaries (集团客户), of the contacts and of the orders are on Odoo's own columns: nothing
+    # drops them with the addon
     for index in (
         "res_partner__retention_subsidiary_index",
+        "res_partner__retention_contact_index",
         "sale_order__retention_confirmed_index",
         "sale_order__retention_quotation_index",
     ):

@@ -470,6 +470,15 @@ class ResPartner(models.Model):
             ["parent_id"],
             where="is_company AND parent_id IS NOT NULL",
         )
+        # the card completeness asks of each customer whether it has an active contact: answered from this index
+        # alone (an index-only scan), the analyses count it for thousands of customers at once
+        create_index(
+            self.env.cr,
+            "res_partner__retention_contact_index",
+            self._table,
+            ["parent_id"],
+            where="active AND parent_id IS NOT NULL",
+        )
         return result
 
     @api.model

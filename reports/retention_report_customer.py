@@ -121,10 +121,37 @@ class RetentionReportCustomer(models.Model):
         return SQL("ROUND(SUM(%s) * 100.0 / NULLIF(SUM(SUM(%s)) OVER (), 0), 2)", part, part)
 
     @api.model
+    def _measures(self, partner, profile, company):
+        """The per-customer measures the analyses count (SQL expressions of the aliases of ``res_partner``, of its
+        LEFT JOINed ``retention_profile`` and of an SQL expression of the company id): at risk, contact overdue and
+        the card completeness. Shared with the review status, which sums them per salesperson."""
+        next_contact = SQL("(%s ->> %s::text)::date", SQL.identifier(partner, "retention_next_contact_date"), company)
+        return {
+            "at_risk": SQL(
+                "COALESCE((%s ->> %s::text) = 'high', FALSE)::int",
+                SQL.identifier(partner, "retention_risk_level"),
+                company,
+            ),
+            "contact_overdue": SQL("COALESCE(%s < CURRENT_DATE, FALSE)::int", next_contact),
+            "completeness": completeness_sql(partner, profile, company),
+        }
+
+    @api.model
+    def _customer_of(self, partner, company):
+        """The condition of a customer row: a commercial partner, active, of the company or shared."""
+        return SQL(
+            """%(p)s.id = %(p)s.commercial_partner_id AND %(p)s.active
+               AND (%(p)s.company_id IS NULL OR %(p)s.company_id = %(c)s)""",
+            p=SQL.identifier(partner),
+            c=company,
+        )
+
+    @api.model
     def _query(self):
         def card(column, cast="varchar"):
             return SQL("(p.%s ->> c.id::text)::%s", SQL.identifier(column), SQL(cast))
 
+        measures = self._measures("p", "pr", SQL("c.id"))
         return SQL(
             """
             SELECT c.id::bigint * 10000000000 + p.id AS id,
@@ -137,15 +164,15 @@ class RetentionReportCustomer(models.Model):
                    %(last_order)s AS last_order_date, %(last_contact)s AS last_contact_date,
                    %(next_contact)s AS next_contact_date,
                    1 AS customer_count,
-                   COALESCE(%(risk)s = 'high', FALSE)::int AS at_risk,
-                   COALESCE(%(next_contact)s < CURRENT_DATE, FALSE)::int AS contact_overdue,
+                   %(at_risk)s AS at_risk,
+                   %(contact_overdue)s AS contact_overdue,
                    COALESCE(%(overdue)s, 0) AS overdue_amount,
                    %(completeness)s AS completeness
               FROM res_partner p
               JOIN res_company c ON p.company_id IS NULL OR p.company_id = c.id
               LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = c.id
               %(team_joins)s
-             WHERE p.id = p.commercial_partner_id AND p.active
+             WHERE %(customer)s
                AND (p.user_id IS NOT NULL OR %(stage)s IS NOT NULL OR %(abc)s IS NOT NULL)
             """,
             abc=card("retention_abc_class"),
@@ -160,7 +187,10 @@ class RetentionReportCustomer(models.Model):
             last_contact=card("retention_last_contact_date", "date"),
             next_contact=card("retention_next_contact_date", "date"),
             overdue=card("retention_overdue_amount", "numeric"),
-            completeness=completeness_sql("p", "pr", SQL("c.id")),
+            at_risk=measures["at_risk"],
+            contact_overdue=measures["contact_overdue"],
+            completeness=measures["completeness"],
+            customer=self._customer_of("p", SQL("c.id")),
             team_joins=self._team_joins(SQL("p.user_id")),
         )
 

@@ -46,21 +46,36 @@ class RetentionReviewStatus(models.Model):
 
     @api.model
     def _query(self):
+        """Per salesperson and company, their customers summed in a LATERAL subquery that reads them through the
+        salesperson index: a supervisor's filter (the teams they lead) selects the salespeople first, so the
+        screen reads their customers only, not every customer of the company (the measures are the customer
+        analysis's, ``retention.report.customer._measures``)."""
+        Customers = self.env["retention.report.customer"]
+        measures = Customers._measures("p", "pr", SQL("c.id"))
         return SQL(
             """
-            SELECT cr.company_id::bigint * 10000000000 + cr.salesperson_id AS id,
-                   cr.salesperson_id, cr.company_id, cr.team_id, cr.supervisor_id,
-                   COUNT(*) AS customer_count, SUM(cr.at_risk) AS at_risk, SUM(cr.contact_overdue) AS contact_overdue,
-                   ROUND(AVG(cr.completeness), 1) AS completeness,
-                   MAX(rv.last_week) AS last_review_week, COALESCE(MAX(rv.review_count), 0) AS review_count
-              FROM retention_report_customer cr
+            SELECT c.id::bigint * 10000000000 + su.id AS id,
+                   su.id AS salesperson_id, c.id AS company_id, team.id AS team_id, team.user_id AS supervisor_id,
+                   agg.customer_count, agg.at_risk, agg.contact_overdue, agg.completeness,
+                   rv.last_week AS last_review_week, COALESCE(rv.review_count, 0) AS review_count
+              FROM res_users su
+              JOIN res_company c ON TRUE
+              %(team_joins)s
+              JOIN LATERAL (
+                   SELECT COUNT(*) AS customer_count, SUM(%(at_risk)s) AS at_risk,
+                          SUM(%(contact_overdue)s) AS contact_overdue, ROUND(AVG(%(completeness)s), 1) AS completeness
+                     FROM res_partner p
+                     LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = c.id
+                    WHERE p.user_id = su.id AND %(customer)s
+                   ) agg ON agg.customer_count > 0
               LEFT JOIN (SELECT salesperson_id, company_id, MAX(week) AS last_week, COUNT(*) AS review_count
                            FROM retention_card_review
                           GROUP BY salesperson_id, company_id) rv
-                     ON rv.salesperson_id = cr.salesperson_id AND rv.company_id = cr.company_id
-             WHERE cr.salesperson_id IS NOT NULL
-             GROUP BY cr.salesperson_id, cr.company_id, cr.team_id, cr.supervisor_id
-            """
+                     ON rv.salesperson_id = su.id AND rv.company_id = c.id
+            """,
+            team_joins=self._team_joins(SQL("su.id")),
+            customer=Customers._customer_of("p", SQL("c.id")),
+            **measures,
         )
 
     def action_review(self):

@@ -271,6 +271,31 @@ class TestReports(CareCommon):
         self.assertEqual((evaluation.score_effect, evaluation.score_overall), (4.0, 3.67))
         self.assertFalse(self.env["retention.report.care.plan"].with_user(self.salesman_b).search([]))
 
+    def test_review_status_sums_the_customer_analysis(self):
+        """The review status sums per salesperson (read through the salesperson index) what the customer analysis
+        counts per customer: for every role, the same figures on the rows the user sees."""
+        fields_ = ["customer_count", "at_risk", "contact_overdue"]
+        for user in (self.manager, self.supervisor_a, self.supervisor_b, self.salesman_a):
+            customers = self.env["retention.report.customer"].with_user(user)
+            expected = {
+                (salesperson.id, company.id): (count, at_risk, overdue, round(completeness, 1))
+                for salesperson, company, count, at_risk, overdue, completeness in customers._read_group(
+                    [("salesperson_id", "!=", False)],
+                    ["salesperson_id", "company_id"],
+                    ["customer_count:sum", "at_risk:sum", "contact_overdue:sum", "completeness:avg"],
+                )
+            }
+            statuses = self.env["retention.review.status"].with_user(user).search([])
+            got = {
+                (status.salesperson_id.id, status.company_id.id): (
+                    *(status[fname] for fname in fields_),
+                    round(status.completeness, 1),
+                )
+                for status in statuses
+            }
+            self.assertTrue(got, user.login)
+            self.assertEqual(got, expected, user.login)
+
     def test_weekly_review(self):
         Status = self.env["retention.review.status"]
         with freeze_time("2026-06-24"):
