@@ -21,6 +21,7 @@ def uninstall_hook(env):
     for index in (
         "res_partner__retention_subsidiary_index",
         "res_partner__retention_contact_index",
+        "res_partner__retention_customer_user_index",
         "sale_order__retention_confirmed_index",
         "sale_order__retention_quotation_index",
     ):

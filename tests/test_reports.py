@@ -296,6 +296,33 @@ class TestReports(CareCommon):
             self.assertTrue(got, user.login)
             self.assertEqual(got, expected, user.login)
 
+    def test_supervisor_reads_exactly_the_rows_of_the_rules(self):
+        """A supervisor's analyses are read through their teams' salespeople (``_led_salespeople``, a condition
+        added for speed): exactly the rows the record rules allow, no fewer: those of the teams they lead
+        (members, and a leader outside his team) and their own."""
+        self._build_activity()
+        # a supervisor holding customers of his own, not a member of the team he leads
+        self.c4.write({"user_id": self.supervisor_a.id})
+        self.env.flush_all()
+        for model in (
+            "retention.report.customer",
+            "retention.report.scorecard",
+            "retention.report.lifecycle",
+            "retention.report.care.plan",
+            "retention.review.status",
+        ):
+            for supervisor in (self.supervisor_a, self.supervisor_b):
+                every = self.env[model].sudo().search([])
+                allowed = every.filtered(
+                    lambda row, supervisor=supervisor: supervisor in (row.salesperson_id, row.supervisor_id)
+                )
+                self.assertEqual(self.env[model].with_user(supervisor).search([]).ids, allowed.ids, model)
+            self.assertTrue(
+                self.env[model].sudo().search([("salesperson_id", "=", self.supervisor_a.id)])
+                or model != "retention.report.customer",
+                "the supervisor's own customer is a row",
+            )
+
     def test_weekly_review(self):
         Status = self.env["retention.review.status"]
         with freeze_time("2026-06-24"):
