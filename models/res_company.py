@@ -1,4 +1,7 @@
+from datetime import datetime, time
 from typing import NamedTuple
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -291,6 +294,14 @@ class ResCompany(models.Model):
         self.ensure_one()
         tz = self.sudo().partner_id.tz
         return fields.Date.context_today(self.with_context(tz=tz) if tz else self)
+
+    def _retention_day_start(self):
+        """The start of the company's day (its address's time zone, else UTC) as a naive UTC datetime: what
+        "today" means for a daily cap, whatever time zone a user gives themselves."""
+        self.ensure_one()
+        tz = pytz.timezone(self.sudo().partner_id.tz or "UTC")
+        now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz)
+        return tz.localize(datetime.combine(now.date(), time.min)).astimezone(pytz.utc).replace(tzinfo=None)
 
     def _retention_last_run_summary(self):
         """The last nightly run of this company, for the today board (False before the first)."""

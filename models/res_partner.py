@@ -1011,11 +1011,15 @@ class ResPartner(models.Model):
                 )
             )
         )
+        # customers, and contacts this write makes customers (no parent any more)
+        becomes_customer = "parent_id" in vals and not vals["parent_id"]
         if changed and not self.env.su:
             # a contact too: a customer made a contact for a moment is no way round
             self._retention_check_owner_change(changed, new_user)
-        # customers, and contacts this write makes customers (no parent any more)
-        becomes_customer = "parent_id" in vals and not vals["parent_id"]
+            # nor is a contact of a pool customer taken without its company: that is a claim of the company
+            contacts = changed.filtered(lambda partner: partner.parent_id and not partner.is_company)
+            if new_user and contacts and not becomes_customer:
+                self._retention_check_not_pool(contacts.commercial_partner_id)
         old_owners = {
             customer: customer.user_id
             for customer in changed.filtered(

@@ -1,6 +1,4 @@
-from datetime import datetime, time, timedelta
-
-import pytz
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -42,6 +40,7 @@ class RetentionPool(models.AbstractModel):
         """The pool of the current company: customers nobody holds (the record rules add the company)."""
         return [
             *self._customer_domain(),
+            ("active", "=", True),
             ("user_id", "=", False),
             ("retention_time_class", "in", ("prospect", "new", "old")),
         ]
@@ -78,10 +77,8 @@ class RetentionPool(models.AbstractModel):
         company = self.env.company
         self._lock_user(user)
         cap = self._cap(user, "retention_claim_daily_cap", company)
-        # the salesperson's day in her own time zone (not one the client's context says)
-        tz = pytz.timezone(user.sudo().tz or "UTC")
-        local_day = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
-        since = tz.localize(datetime.combine(local_day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+        # the company's day: not the salesperson's own time zone, which she may change to start a new day
+        since = company._retention_day_start()
         History = self.env["retention.owner.history"].sudo()
         claimed = History.search_count([("kind", "=", "claim"), ("to_user_id", "=", user.id), ("date", ">=", since)])
         if claimed + len(customers) > cap:

@@ -268,6 +268,33 @@ class TestPool(RetentionCommon):
             self.pooled.with_user(self.salesman_a).action_retention_claim()  # someone else may
         self.assertEqual(self.pooled.user_id, self.salesman_a)
 
+    def test_no_way_round_found_by_the_attack(self):
+        """What an attack over RPC found (2026-11-30): a salesperson who changes her own time zone does not start
+        a new day of claims; an archived customer is not claimed by its id; a contact of a pool customer is not
+        taken without its company (that is a claim of the company, under its caps)."""
+        salesman = self.salesman_b
+        with freeze_time("2026-07-01 09:00"):
+            (self.pooled | self.pooled_2).with_user(salesman).action_retention_claim()
+        # at 11:00 UTC it is already 2 July in Kiritimati (UTC+14): the company's day still counts two claims
+        salesman.tz = "Pacific/Kiritimati"
+        with freeze_time("2026-07-01 11:00"), self.assertRaisesRegex(UserError, "may claim 2 customers a day"):
+            self.pooled_3.with_user(salesman).action_retention_claim()
+        self.assertFalse(self.pooled_3.user_id)
+        # an archived customer is in no pool
+        self.pooled_3.action_archive()
+        with freeze_time("2026-07-05 09:00"), self.assertRaisesRegex(UserError, "not customers of the pool"):
+            self.pooled_3.with_user(self.salesman_a).action_retention_claim()
+        self.assertFalse(self.pooled_3.with_context(active_test=False).user_id)
+        self.pooled_3.action_unarchive()
+        # a contact of a pool customer: its salesperson is set by claiming the company
+        buyer = self.Partner.create({"name": "Buyer of Pool Third", "parent_id": self.pooled_3.id})
+        with self.assertRaisesRegex(UserError, "in the public pool: claim them first"):
+            buyer.with_user(self.salesman_a).write({"user_id": self.salesman_a.id})
+        self.assertFalse(buyer.user_id)
+        # a supervisor may (as for any move out of the pool)
+        buyer.with_user(self.supervisor_a).write({"user_id": self.salesman_a.id})
+        self.assertEqual(buyer.user_id, self.salesman_a)
+
     def test_holding_cap_team_override(self):
         self.company.retention_holding_cap = 4  # salesman A holds 3
         with freeze_time("2026-07-01 09:00"):
