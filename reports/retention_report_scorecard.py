@@ -143,7 +143,12 @@ class RetentionReportScorecard(models.Model):
         customers = part(
             "customer",
             SQL("CURRENT_DATE"),
-            SQL("SELECT * FROM retention_report_customer"),
+            # only what the scorecard counts: the analysis's other columns are not computed for its rows
+            SQL(
+                """SELECT id, company_id, salesperson_id, partner_id, abc_class, lifecycle_stage, completeness, at_risk,
+                          contact_overdue
+                     FROM retention_report_customer"""
+            ),
             {
                 "abc_class": SQL("src.abc_class"),
                 "lifecycle_stage": SQL("src.lifecycle_stage"),
