@@ -16,6 +16,15 @@ from odoo.tools.pdf import PdfReader
 
 from .common import CareCommon
 
+# the analyses (SQL views) a supervisor reads, each under the same record rules
+ANALYSES = (
+    "retention.report.customer",
+    "retention.report.scorecard",
+    "retention.report.lifecycle",
+    "retention.report.care.plan",
+    "retention.review.status",
+)
+
 
 def words(node):
     """The text of an HTML node, its cells and lines separated by one space."""
@@ -304,13 +313,7 @@ class TestReports(CareCommon):
         # a supervisor holding customers of his own, not a member of the team he leads
         self.c4.write({"user_id": self.supervisor_a.id})
         self.env.flush_all()
-        for model in (
-            "retention.report.customer",
-            "retention.report.scorecard",
-            "retention.report.lifecycle",
-            "retention.report.care.plan",
-            "retention.review.status",
-        ):
+        for model in ANALYSES:
             for supervisor in (self.supervisor_a, self.supervisor_b):
                 every = self.env[model].sudo().search([])
                 allowed = every.filtered(
@@ -421,13 +424,7 @@ class TestReports(CareCommon):
             }
             for name in [partner.name for partner in east] + [self.salesman_a.name, self.salesman_a2.name]:
                 self.assertNotIn(name, cells, report)
-        for model in (
-            "retention.report.customer",
-            "retention.report.scorecard",
-            "retention.report.lifecycle",
-            "retention.report.care.plan",
-            "retention.review.status",
-        ):
+        for model in ANALYSES:
             rows = self.env[model].with_user(self.salesman_b).search([])
             self.assertFalse(rows.filtered(lambda row: row.salesperson_id != self.salesman_b), model)
             self.assertFalse(
