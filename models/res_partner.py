@@ -1539,6 +1539,7 @@ class ResPartner(models.Model):
             elif old_user:
                 Pool._park_left(moved, old_user)
         # the countdown starts again with the new holder (or the pool); a lock was the old holder's
+        customers.flush_recordset(["retention_held_since", "retention_locked"])
         self.env.execute_query(
             SQL(
                 "UPDATE res_partner SET retention_held_since = %s, retention_locked = FALSE WHERE id = ANY(%s)",
