@@ -26,3 +26,12 @@ def uninstall_hook(env):
         "sale_order__retention_quotation_index",
     ):
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
+    # the nights' tables of the cards to examine (retention.recompute._retention_stage), one per company
+    tables = env.execute_query(
+        SQL(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
+            "retention\\_night\\_card\\_%",
+        )
+    )
+    for (table,) in tables:
+        env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))

@@ -229,6 +229,11 @@ class ResCompany(models.Model):
     )
     retention_last_run_changes = fields.Integer(string="Last Run Changes", readonly=True, copy=False, groups=RUN_GROUPS)
     retention_last_run_error = fields.Text(string="Last Run Failure", readonly=True, copy=False, groups=RUN_GROUPS)
+    # the night in progress (retention.recompute._retention_night_step): its step, day, counts and failures so far;
+    # empty between nights
+    retention_night = fields.Json(
+        string="Nightly Run in Progress", readonly=True, copy=False, groups="base.group_system"
+    )
     # stamped by every run that writes the company's cards (see retention.recompute._retention_lock_cards)
     retention_cards_locked_at = fields.Datetime(
         string="Cards Last Locked", readonly=True, copy=False, groups="base.group_system"
@@ -302,6 +307,14 @@ class ResCompany(models.Model):
         tz = pytz.timezone(self.sudo().partner_id.tz or "UTC")
         now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz)
         return tz.localize(datetime.combine(now.date(), time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _retention_night_left(self):
+        """What the company's night in progress has left: the cards not yet examined and the steps to come."""
+        self.ensure_one()
+        night = self.sudo().retention_night
+        if not night:
+            return 0
+        return night.get("left", 0) + {"start": 3, "cards": 2}.get(night["step"], 1)
 
     def _retention_last_run_summary(self):
         """The last nightly run of this company, for the today board (False before the first)."""

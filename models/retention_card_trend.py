@@ -79,9 +79,10 @@ class RetentionCardTrend(models.Model):
         the month records for every card with a risk level (the second branch, skipped once the month has
         points). A card that lost its level (no more orders) updates the month's point it had.
 
-        A ``partial`` refresh (a few cards, after a done action check or an order) only updates a month that
-        has its points: before the month's first full run it writes nothing, and that run, which reads the cards,
-        records their values."""
+        A ``partial`` snapshot (a refresh of a few cards after a done action check or an order, a batch of the
+        recompute) only updates a month that has its points: before the month's first full run it writes nothing,
+        and that run, which reads the cards once they are all written (``examined_ids`` empty), records their
+        values."""
         month = today.replace(day=1)
         partners = self.env["res.partner"]
         partners.flush_model(["retention_risk_score", "retention_risk_level", "commercial_partner_id"])

@@ -18,8 +18,20 @@ from .groups import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
 
-# partners per UPDATE statement: bounds statement size and lock time on very large databases
-WRITE_BATCH = 20000
+# cards examined and written per step of the night (each step commits) and per UPDATE statement: bounds the memory
+# of a run, statement size and lock time on very large databases
+NIGHT_BATCH = 20000
+# how long one call of the nightly cron works before it returns with its progress (Odoo kills a cron worker after
+# ``limit_time_real``, 120 s by default): one more step may start before the limit
+CRON_CALL_SECONDS = 45
+# the last run, recorded for the managers' today board
+RUN_FIELDS = (
+    "retention_last_run_start",
+    "retention_last_run_seconds",
+    "retention_last_run_customers",
+    "retention_last_run_changes",
+    "retention_last_run_error",
+)
 # class, stage and risk changes in one run from which the partner table's statistics are refreshed at once
 ANALYZE_AFTER = 10000
 # how long a refresh of a few cards (a done action check, a confirmed order) waits for a running recompute of its
@@ -73,74 +85,176 @@ class RetentionRecompute(models.AbstractModel):
 
     @api.model
     def _cron_recompute(self):
-        """Daily cron: each company on its own, in its own transaction (committed before the next company;
-        tests, which may not commit, get savepoints): the recompute, then the day's reminders even when the
-        recompute failed, the run recorded for the managers' today board, and a failure sent to the company's
-        retention managers. A failing company never undoes another one's night."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
-        for done, company in enumerate(companies, start=1):
+        """Daily cron, in steps that each commit: every company's night (``_retention_night_step``), one company
+        after the other. Each call works for at most ``CRON_CALL_SECONDS`` (well below a cron worker's time limit),
+        then tells Odoo's cron how many steps and cards it did and how many are left (``_notify_progress``): the
+        cron calls it again at once, up to 10 times, then reschedules it as soon as possible. A killed worker
+        loses only the step it was on: the next call goes on from there. Tests, which may not commit, run the
+        whole night in one call, each step in its savepoint."""
+        auto_commit = self._retention_commits()
+        deadline = time.monotonic() + CRON_CALL_SECONDS
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        if not any(company.retention_night for company in companies):
+            # a new night: every company has its own to run
+            for company in companies:
+                company.retention_night = {"step": "start"}
+        done = 0
+        while pending := companies.filtered("retention_night"):
+            company = pending[0]
             # what the night writes for everyone (chatter lines, history reasons) in the company's language
             night = self.with_context(lang=company.partner_id.lang or self.env.lang)
-            run = night._retention_night(company, auto_commit)
-            company.sudo().write(run)
-            if run["retention_last_run_error"]:
-                self._retention_notify_failure(company, run["retention_last_run_error"])
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
+            done += night._retention_night_step(company, auto_commit)
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+                if time.monotonic() > deadline:
+                    break
+        remaining = sum(company._retention_night_left() for company in companies)
+        # at least 1 done: Odoo's cron reads "nothing done, some left" as a job that does not report progress
+        self.env["ir.cron"]._notify_progress(done=max(done, 1), remaining=remaining)
+        if remaining:
+            # run manually (not by the cron runner, which calls again by itself): the rest comes at once
+            self.env.ref("customer_retention.ir_cron_retention_recompute").sudo()._trigger()
+
+    @api.model
+    def _retention_commits(self):
+        """Whether the night commits after each step: always, but in tests (which may not commit)."""
+        return not getattr(threading.current_thread(), "testing", False)
 
     @api.model
     def _retention_night(self, company, auto_commit):
-        """One company's night: its cards locked (waiting, outside tests, for another run of the company to
-        end), recomputed, the day's reminders and the playbooks launched; each step in its savepoint. Returns the
-        run to record."""
-        start, started = fields.Datetime.now(), time.monotonic()
+        """One company's whole night, step after step (committed after each step with ``auto_commit``): returns
+        the run recorded for the managers' today board."""
+        company = company.sudo()
+        company.retention_night = {"step": "start"}
+        while company.retention_night:
+            self._retention_night_step(company, auto_commit)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return {fname: company[fname] for fname in RUN_FIELDS}
+
+    @api.model
+    def _retention_night_step(self, company, auto_commit):
+        """One step of a company's night, as its state (``res.company.retention_night``) says; returns what it
+        did (cards examined, else 1). The steps:
+
+        - ``start``: the facts of every customer in one set-based query, and the cards to examine, kept in the
+          night's table (``_retention_stage``);
+        - ``cards``: the next ``NIGHT_BATCH`` cards of the table examined and written with their history
+          (``_retention_examine_batch``), until none is left; then the groups rolled up (``_retention_close``);
+        - ``finish``: the pool's release and escalation (from the protection ends just computed), the day's
+          reminders, the playbooks (应对预案) launched once the day's changes are in, and the run recorded.
+
+        Each step takes the company's cards lock (waiting, outside tests, for another run of the company to end)
+        and runs in a savepoint: a failing step is recorded and the night goes on from the cards as they are; a
+        failure is sent to the company's retention managers."""
+        company = company.sudo()
         today = company._retention_today()
-        stats = {"customers": 0, "changes": 0}
+        night = dict(company.retention_night or {"step": "start"})
+        if night["step"] == "start" or night.get("day") != fields.Date.to_string(today):
+            # a night left unfinished on an earlier day is started again: its facts are those of that day
+            self._retention_drop_stage(company)
+            night = {
+                "step": "start",
+                "day": fields.Date.to_string(today),
+                "start": fields.Datetime.to_string(fields.Datetime.now()),
+                "seconds": 0.0,
+                "customers": 0,
+                "left": 0,
+                "changes": 0,
+                "errors": [],
+            }
+        started, done = time.monotonic(), 1
+        error = self._retention_wait_for_cards(company, auto_commit)
+        if error:
+            # nothing of the night without the lock: the failure recorded and sent
+            night["errors"].append(error)
+            night["step"] = "record"
+        if night["step"] in ("start", "cards"):
+            label = self.env._("Recompute")
+            try:
+                with self.env.cr.savepoint():
+                    settings = company._retention_card_settings()
+                    if night["step"] == "start":
+                        night["customers"], night["left"] = self.with_company(company)._retention_stage(
+                            company, today, settings.key
+                        )
+                        night["step"] = "cards"
+                    else:
+                        batch = night["left"] and self.with_company(company)._retention_examine_batch(
+                            company, today, settings
+                        )
+                        if not batch:
+                            self._retention_close(company, today, night["changes"])
+                            night["step"] = "finish"
+                        else:
+                            done = max(batch["examined"], 1)
+                            night["left"] = max(night["left"] - batch["taken"], 0)
+                            night["changes"] += batch["changes"]
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                _logger.exception("customer_retention: the nightly %s of %s failed", label, company.name)
+                self.env.invalidate_all()
+                night["errors"].append(f"{label}: {error}")
+                self._retention_drop_stage(company)
+                night["step"] = "finish"
+        elif night["step"] in ("finish", "record"):
+            if night["step"] == "finish":
+                night["errors"].extend(self._retention_night_finish(company, today))
+            self._retention_drop_stage(company)  # none left, but after a failure
+            night["seconds"] += time.monotonic() - started
+            errors = "\n".join(night["errors"]) or False
+            company.write(
+                {
+                    "retention_last_run_start": fields.Datetime.to_datetime(night["start"]),
+                    "retention_last_run_seconds": night["seconds"],
+                    "retention_last_run_customers": night["customers"],
+                    "retention_last_run_changes": night["changes"],
+                    "retention_last_run_error": errors,
+                    "retention_night": False,
+                }
+            )
+            if errors:
+                self._retention_notify_failure(company, errors)
+            return done
+        night["seconds"] += time.monotonic() - started
+        company.retention_night = night
+        return done
+
+    @api.model
+    def _retention_night_finish(self, company, today):
+        """The night's last step, once the cards are written: each part in its savepoint, the failures returned."""
+        steps = (
+            ("pool", self.env._("Public pool"), lambda: self.env["retention.pool"]._nightly(company, today)),
+            ("reminders", self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
+            # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
+            ("playbooks", self.env._("Playbooks"), lambda: self.env["retention.playbook"]._retention_launch(company)),
+        )
         errors = []
+        for name, label, step in steps:
+            try:
+                with self.env.cr.savepoint():
+                    step()
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                _logger.exception("customer_retention: the nightly %s (%s) of %s failed", label, name, company.name)
+                self.env.invalidate_all()
+                errors.append(f"{label}: {error}")
+        return errors
+
+    @api.model
+    def _retention_wait_for_cards(self, company, auto_commit):
+        """The company's cards lock for a step of the night, waiting (outside tests) for another run of the
+        company to end: None, or why it could not be taken."""
         for attempt in range(1, NIGHT_LOCK_ATTEMPTS + 1):
             try:
                 self._retention_lock_cards(company)
-                break
+                return None
             except (UserError, pg_errors.SerializationFailure) as error:
                 if not auto_commit or attempt == NIGHT_LOCK_ATTEMPTS:
-                    errors.append(str(error))
-                    break
+                    return str(error)
                 # a fresh transaction: REPEATABLE READ would keep the snapshot from before the other run
                 self.env.cr.rollback()
                 _logger.info("customer_retention: %s busy, the nightly run waits (%s)", company.name, attempt)
                 time.sleep(NIGHT_LOCK_PAUSE)
-        if not errors:
-            # the pool's release and escalation after the recompute: from the protection ends it just computed
-            steps = (
-                ("recompute", self.env._("Recompute"), lambda: self._recompute(company, today)),
-                ("pool", self.env._("Public pool"), lambda: self.env["retention.pool"]._nightly(company, today)),
-                ("reminders", self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
-                # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
-                (
-                    "playbooks",
-                    self.env._("Playbooks"),
-                    lambda: self.env["retention.playbook"]._retention_launch(company),
-                ),
-            )
-            for name, label, step in steps:
-                try:
-                    with self.env.cr.savepoint():
-                        result = step()
-                    if name == "recompute":
-                        stats = result
-                except Exception as error:  # pylint: disable=broad-exception-caught
-                    _logger.exception("customer_retention: the nightly %s of %s failed", label, company.name)
-                    self.env.invalidate_all()
-                    errors.append(f"{label}: {error}")
-        return {
-            "retention_last_run_start": start,
-            "retention_last_run_seconds": time.monotonic() - started,
-            "retention_last_run_customers": stats["customers"],
-            "retention_last_run_changes": stats["changes"],
-            "retention_last_run_error": "\n".join(errors) or False,
-        }
+        return None
 
     @api.model
     def _retention_notify_failure(self, company, error):
@@ -438,29 +552,22 @@ class RetentionRecompute(models.AbstractModel):
         )
 
     # --- step 1: the cards to examine (one query with the facts) ---------------------------------------
-    def _retention_read_population(self, company, today, rules_key, examine_all=False, partner_ids=None):
-        """Every commercial partner the classes concern, with its facts and what its card holds, in one query.
-
-        Returns (size of the population, rows to examine). A card is examined again when what its rules read
-        changed (``inputs_key``: facts, inputs people set, ``rules_key`` of the settings), or on its recheck
-        date (``scoring.recheck_date``): on other days the rules would give the same result. ``examine_all`` examines
-        every card. ``partner_ids`` limits the population to these commercial partners (examined whatever their
-        fingerprint), keeping the ABC class they hold: the cost no longer depends on the number of customers."""
+    def _retention_population_query(self, company, today, rules_key, examine_all=False, partner_ids=None):
+        """SQL of every commercial partner the classes concern, with its facts, in one query: the size of the
+        population and the cards to examine (none: one row of NULLs). A card is examined again when what its
+        rules read changed (``inputs_key``: facts, inputs people set, ``rules_key`` of the settings), or on its
+        recheck date (``scoring.recheck_date``): on other days the rules would give the same result.
+        ``examine_all`` examines every card. ``partner_ids`` limits the population to these commercial partners
+        (examined whatever their fingerprint), keeping the ABC class they hold: the cost no longer depends on the
+        number of customers. JIT compiling this one big query costs more than it saves (1.7 s of 5 s at 100,000
+        customers): the caller turns it off."""
         key = str(company.id)
         only = self._retention_only(SQL("p.id"), partner_ids)
         # the ABC rank needs the whole population: a partial refresh keeps the class the card holds
         abc = SQL("f.abc_class") if partner_ids is None else SQL("p.retention_abc_class_auto ->> %s", key)
-        old_cols = SQL(", ").join(
-            SQL("p.%s ->> %s AS %s", SQL.identifier(field.name), key, SQL.identifier("old_" + field.key))
-            for field in (*METRICS, *RULE_RESULTS, *INPUTS)
-        )
         inputs = SQL(", ").join(SQL("p.%s ->> %s", SQL.identifier(field.name), key) for field in INPUTS)
-        # JIT compiling this one big query costs more than it saves (1.7 s of 5 s at 100,000 customers); off until
-        # the groups are rolled up (``_recompute_company``)
-        self.env.execute_query(SQL("SET LOCAL jit = off"))
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
+        return SQL(
+            """
                 WITH quotes AS (SELECT DISTINCT partner_id FROM (%(quotes)s) q),
                 referrals AS (
                     SELECT ref.commercial_partner_id AS partner_id, COUNT(*) AS referral_count
@@ -511,42 +618,133 @@ class RetentionRecompute(models.AbstractModel):
                     SELECT * FROM population
                      WHERE %(examine_all)s OR inputs_key IS DISTINCT FROM stored_key OR recheck <= %(today)s
                 )
-                -- the size of the population, and the cards to examine with what they hold (none: one row
-                -- of NULLs)
-                SELECT n.population, e.*, %(old_cols)s
+                SELECT n.population, e.*
                   FROM (SELECT COUNT(*) AS population FROM population) n
                   LEFT JOIN examined e ON TRUE
-                  LEFT JOIN res_partner p ON p.id = e.id
                 """,
-                facts=self._retention_facts_query(company, today, partner_ids),
-                fingerprint=self._retention_fingerprint(
-                    SQL(
-                        """ROW(f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
+            facts=self._retention_facts_query(company, today, partner_ids),
+            fingerprint=self._retention_fingerprint(
+                SQL(
+                    """ROW(f.order_count, f.first_order, f.last_order, f.avg_interval, f.revenue_total,
                                f.revenue_12m, f.revenue_prev_12m, f.revenue_window, %s,
                                q.partner_id IS NOT NULL, r.referral_count, fb.complaints, fb.low_satisfaction,
                                rv.overdue_amount, rv.overdue_since, %s, %s::text,
                                hu.id IS NOT NULL, COALESCE(p.retention_held_since, p.create_date::date),
                                COALESCE(p.retention_locked, FALSE))""",
-                        abc,
-                        inputs,
-                        rules_key,
-                    )
-                ),
-                quotes=self._retention_quote_query(company, partner_ids),
-                receivables=self._retention_receivables_query(company, today, partner_ids),
-                abc=abc,
-                only=only,
-                only_ref=self._retention_only(SQL("ref.commercial_partner_id"), partner_ids),
-                only_feedback=self._retention_only(SQL("partner_id"), partner_ids),
-                old_cols=old_cols,
-                key=key,
-                company=company.id,
-                d12=today - relativedelta(months=12),
-                examine_all=bool(examine_all) or partner_ids is not None,
-                today=today,
+                    abc,
+                    inputs,
+                    rules_key,
+                )
+            ),
+            quotes=self._retention_quote_query(company, partner_ids),
+            receivables=self._retention_receivables_query(company, today, partner_ids),
+            abc=abc,
+            only=only,
+            only_ref=self._retention_only(SQL("ref.commercial_partner_id"), partner_ids),
+            only_feedback=self._retention_only(SQL("partner_id"), partner_ids),
+            key=key,
+            company=company.id,
+            d12=today - relativedelta(months=12),
+            examine_all=bool(examine_all) or partner_ids is not None,
+            today=today,
+        )
+
+    def _retention_card_columns(self, company):
+        """SQL of what the card of ``p`` holds in ``company`` (the ``old_…`` values of the rules)."""
+        key = str(company.id)
+        return SQL(", ").join(
+            SQL("p.%s ->> %s AS %s", SQL.identifier(field.name), key, SQL.identifier("old_" + field.key))
+            for field in (*METRICS, *RULE_RESULTS, *INPUTS)
+        )
+
+    def _retention_read_population(self, company, today, rules_key, partner_ids):
+        """The population of ``partner_ids`` (a refresh of a few cards) with what their cards hold, in one query:
+        (size of the population, rows to examine)."""
+        rows = self.env.execute_query_dict(
+            SQL(
+                "SET LOCAL jit = off; SELECT q.*, %s FROM (%s) q LEFT JOIN res_partner p ON p.id = q.id",
+                self._retention_card_columns(company),
+                self._retention_population_query(company, today, rules_key, partner_ids=partner_ids),
             )
         )
         return rows[0]["population"], [row for row in rows if row["id"] is not None]
+
+    # --- the night's table: the cards to examine, kept between the steps of the night ----------------------
+    @staticmethod
+    def _retention_stage_table(company):
+        return SQL.identifier(f"retention_night_card_{company.id}")
+
+    def _retention_stage(self, company, today, rules_key, examine_all=False):
+        """The facts of every customer in one set-based query, and the cards to examine kept in the company's
+        night table, for the steps that examine them (``_retention_examine_batch``): (size of the population,
+        cards to examine). The table is UNLOGGED (not written twice, nor replicated): should PostgreSQL crash,
+        it comes back empty and the cards not yet written wait for the next night, whose fingerprints still
+        differ from theirs. ``CREATE TABLE … AS`` scans the orders with parallel workers, as a plain SELECT."""
+        table = self._retention_stage_table(company)
+        self.env.flush_all()
+        # one statement after the other in one round trip; JIT off (see ``_retention_population_query``) until the
+        # groups are rolled up. With nothing to examine, the table holds one row of NULLs with the population's size
+        [(population, todo)] = self.env.execute_query(
+            SQL(
+                """SET LOCAL jit = off;
+                   DROP TABLE IF EXISTS %(table)s;
+                   CREATE UNLOGGED TABLE %(table)s AS %(population)s;
+                   CREATE INDEX ON %(table)s (id);
+                   SELECT MAX(population), COUNT(id) FROM %(table)s""",
+                table=table,
+                population=self._retention_population_query(company, today, rules_key, examine_all),
+            )
+        )
+        return population or 0, todo
+
+    def _retention_drop_stage(self, company):
+        self.env.execute_query(SQL("DROP TABLE IF EXISTS %s", self._retention_stage_table(company)))
+
+    def _retention_examine_batch(self, company, today, settings, limit=None):
+        """Take the next ``limit`` cards (by id) of the company's night table, examine and write them with their
+        history (``_retention_apply``): their stats, with the cards ``taken`` from the table; None once the
+        table is empty. A card that a refresh wrote since the night read the facts (its stored fingerprint
+        changed: a confirmed order, a done action check) is left as that refresh wrote it. Rolled back with its
+        transaction, the batch stays in the table."""
+        table = self._retention_stage_table(company)
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SET LOCAL jit = off;
+                WITH batch AS (
+                    DELETE FROM %(table)s
+                     WHERE id = ANY(ARRAY(SELECT id FROM %(table)s WHERE id IS NOT NULL ORDER BY id LIMIT %(limit)s))
+                    RETURNING *
+                )
+                SELECT b.*, p.id IS NOT NULL AS unchanged, %(card)s
+                  FROM batch b
+                  LEFT JOIN res_partner p
+                         ON p.id = b.id AND (p.retention_inputs_key ->> %(key)s) IS NOT DISTINCT FROM b.stored_key
+                """,
+                table=table,
+                limit=limit or NIGHT_BATCH,
+                card=self._retention_card_columns(company),
+                key=str(company.id),
+            )
+        )
+        if not rows:
+            return None
+        rows.sort(key=lambda row: row["id"])
+        stats = self._retention_apply(company, today, settings, [row for row in rows if row["unchanged"]])
+        return dict(stats, taken=len(rows))
+
+    def _retention_close(self, company, today, changes):
+        """The end of a recompute, once every card is written: the groups rolled up, the table's statistics
+        refreshed after many changes, the night's table dropped."""
+        # the month's first run records the point of every card with a risk level (the batches only update a month
+        # that has its points)
+        self.env["retention.card.trend"]._retention_snapshot(company, today, [])
+        self._retention_roll_up_groups(company)
+        if changes >= ANALYZE_AFTER:
+            # the lists filter on the classes: give the planner today's distribution, not last night's (a night
+            # that only moves recheck dates and risk points does not need it)
+            self.env.execute_query(SQL("ANALYZE res_partner"))
+        self._retention_drop_stage(company)
 
     @staticmethod
     def _retention_only(column, partner_ids):
@@ -701,9 +899,11 @@ class RetentionRecompute(models.AbstractModel):
                 " OVER heads]"
             ),
         }
+        # PostgreSQL overestimates the subsidiaries tenfold: JIT would compile this statement for seconds
         self.env.execute_query(
             SQL(
                 """
+                SET LOCAL jit = off;
                 WITH RECURSIVE %(scope)s %(groups)s,
                 -- every company of a group with the roll-up of its group (a window per group: one sort)
                 grouped AS (
@@ -728,7 +928,8 @@ class RetentionRecompute(models.AbstractModel):
                 UPDATE res_partner p
                    SET retention_group_id = c.group_id, %(assignments)s
                   FROM changes c
-                 WHERE p.id = c.id AND p.id = ANY(ARRAY(SELECT id FROM changes))
+                 WHERE p.id = c.id AND p.id = ANY(ARRAY(SELECT id FROM changes));
+                SET LOCAL jit = DEFAULT
                 """,
                 scope=scope,
                 groups=self._retention_group_ctes(heads, key),
@@ -769,12 +970,41 @@ class RetentionRecompute(models.AbstractModel):
 
     # --- step 2: the rules on each examined card (``card_rules``), one UPDATE per batch --------------
     def _recompute_company(self, company, today, examine_all=False, partner_ids=None):
+        """Recompute the cards of ``company`` in this transaction: every card (the facts staged, then examined
+        batch after batch, as the night does step after step), or the cards of ``partner_ids`` (a refresh)."""
         started = time.monotonic()
         self._retention_lock_cards(company, exclusive=partner_ids is None)
-        partner_model = self.env["res.partner"]
         self.env.flush_all()
         settings = company._retention_card_settings()
-        population, rows = self._retention_read_population(company, today, settings.key, examine_all, partner_ids)
+        if partner_ids is not None:
+            population, rows = self._retention_read_population(company, today, settings.key, partner_ids)
+            stats = self._retention_apply(company, today, settings, rows)
+            # their groups' roll-up over the cards just written
+            self._retention_roll_up_groups(company, partner_ids)
+        else:
+            population, todo = self._retention_stage(company, today, settings.key, examine_all)
+            stats = {"examined": 0, "updated": 0, "changes": 0}
+            while todo > 0 and (batch := self._retention_examine_batch(company, today, settings)):
+                todo -= batch["taken"]
+                for name in stats:
+                    stats[name] += batch[name]
+            self._retention_close(company, today, stats["changes"])
+        _logger.info(
+            "customer_retention: recomputed %s customers of %s (%s examined, %s updated, %s changes) in %.2fs",
+            population,
+            company.name,
+            stats["examined"],
+            stats["updated"],
+            stats["changes"],
+            time.monotonic() - started,
+        )
+        return dict(stats, customers=population)
+
+    def _retention_apply(self, company, today, settings, rows):
+        """The rules (``card_rules.examine``) on each row, what changed written in one UPDATE, the month's point
+        of the risk trend, the history of class, stage and risk changes and the warnings of customers whose risk
+        became high: {examined, updated, changes}."""
+        partner_model = self.env["res.partner"]
         patches = {}  # partner id -> {field: new value}, only what changed
         changes = []
         rising = []  # partners whose risk became high
@@ -785,32 +1015,10 @@ class RetentionRecompute(models.AbstractModel):
             changes.extend(found.changes)
             if found.risk_became_high:
                 rising.append(row["id"])
-        ids = list(patches)
-        for start in range(0, len(ids), WRITE_BATCH):
-            partner_model._retention_sql_patch(company, {pid: patches[pid] for pid in ids[start : start + WRITE_BATCH]})
-        # group customers (集团客户): their heads' roll-up over the cards just written (with ``partner_ids``, of
-        # their groups only). PostgreSQL overestimates the subsidiaries tenfold: without JIT (off since the
-        # population query), which would compile it for seconds (row-by-row writes gain nothing from it either)
-        self._retention_roll_up_groups(company, partner_ids)
-        self.env.execute_query(SQL("SET LOCAL jit = DEFAULT"))
-        if len(changes) >= ANALYZE_AFTER:
-            # the lists filter on the classes: give the planner today's distribution, not last night's (a night
-            # that only moves recheck dates and risk points does not need it)
-            self.env.execute_query(SQL("ANALYZE res_partner"))
+        partner_model._retention_sql_patch(company, patches)
         partner_model.invalidate_model()
         # the month's point of each card's risk trend, from the cards just written
-        self.env["retention.card.trend"]._retention_snapshot(
-            company, today, [row["id"] for row in rows], partial=partner_ids is not None
-        )
+        self.env["retention.card.trend"]._retention_snapshot(company, today, [row["id"] for row in rows], partial=True)
         self.env["retention.class.history"]._log_changes(company, changes)
         self.env["retention.warning"]._warn_high_risk(partner_model.browse(rising), company)
-        _logger.info(
-            "customer_retention: recomputed %s customers of %s (%s examined, %s updated, %s changes) in %.2fs",
-            population,
-            company.name,
-            len(rows),
-            len(ids),
-            len(changes),
-            time.monotonic() - started,
-        )
-        return {"customers": population, "examined": len(rows), "updated": len(ids), "changes": len(changes)}
+        return {"examined": len(rows), "updated": len(patches), "changes": len(changes)}

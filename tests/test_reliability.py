@@ -1,6 +1,6 @@
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from psycopg2 import errors as pg_errors
@@ -8,7 +8,7 @@ from psycopg2 import errors as pg_errors
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..models import retention_recompute
 from .common import RetentionCommon
@@ -131,14 +131,14 @@ class TestNightlyRun(RetentionCommon):
         overdue_2 = self._customer("Overdue In Two", user=self.salesman_b)
         self.Partner._retention_sql_set(company_1, {"retention_next_contact_date": date(2026, 1, 5)}, outsider_1.ids)
         self.Partner._retention_sql_set(company_2, {"retention_next_contact_date": date(2026, 1, 5)}, overdue_2.ids)
-        original = type(self.Recompute)._recompute_company
+        original = type(self.Recompute)._retention_stage
 
-        def recompute_company(recompute, company, *args, **kwargs):
+        def stage(recompute, company, *args, **kwargs):
             if company == company_2:
                 raise RuntimeError("disk full on the second company")
             return original(recompute, company, *args, **kwargs)
 
-        with patch.object(type(self.Recompute), "_recompute_company", recompute_company):
+        with patch.object(type(self.Recompute), "_retention_stage", stage):
             self.Recompute._cron_recompute()
         first, second = company_1.sudo(), company_2.sudo()
         self.assertTrue(first.retention_last_run_start)
@@ -162,6 +162,141 @@ class TestNightlyRun(RetentionCommon):
             self.env["mail.message"].search([("model", "=", "res.company"), ("res_id", "=", company_1.id)]),
             "a good night sends nothing",
         )
+
+
+class Killed(BaseException):
+    """The worker killed in the middle of a step (no ``except Exception`` catches it): nothing of the step is
+    committed, as the test's savepoint rolled back shows."""
+
+
+class TestNightInSteps(RetentionCommon):
+    """The nightly run goes in steps that each commit (the facts, batches of cards, the pool, reminders and
+    playbooks), tells Odoo's cron its progress after each call, and goes on after a killed worker from the step it
+    was on, without doing the finished batches again."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.Partner.create(
+            [{"name": f"Night Step {n} Co", "is_company": True, "user_id": cls.salesman_a.id} for n in range(8)]
+        )
+        today = cls.env.company._retention_today()
+        for n, customer in enumerate(cls.customers):
+            cls._order(customer, 100.0 * (n + 1), today - timedelta(days=20 + 40 * n))
+
+    def _call(self):
+        """One call of the cron by Odoo's runner: (done, remaining) it reported, and the commits it made."""
+        cron = self.env.ref("customer_retention.ir_cron_retention_recompute")
+        cron, progress = cron._add_progress()
+        commits = []
+        with patch.object(self.env.cr, "commit", lambda: commits.append(self.env.cr.flush())):
+            self.Recompute.with_context(ir_cron_progress_id=progress.id)._cron_recompute()
+        return progress.done, progress.remaining, len(commits)
+
+    def _spy(self, seen, kill_at=None):
+        """``examine`` recording the cards it examines; the worker killed at the ``kill_at``-th one."""
+        original = retention_recompute.examine
+
+        def examine(row, settings, today):
+            seen.append(row["id"])
+            if len(seen) == kill_at:
+                raise Killed()
+            return original(row, settings, today)
+
+        return patch.object(retention_recompute, "examine", examine)
+
+    def test_the_night_reports_progress_and_resumes_after_a_kill(self):
+        company = self.env.company.sudo()
+        seen, calls = [], []
+        with (
+            patch.object(retention_recompute, "NIGHT_BATCH", 3),
+            patch.object(retention_recompute, "CRON_CALL_SECONDS", 0),
+            patch.object(type(self.Recompute), "_retention_commits", lambda recompute: True),
+        ):
+            # the first call starts the night: every company's facts staged, each step committed on its own
+            with self._spy(seen):
+                calls.append(self._call())
+            self.assertEqual(company.retention_night["step"], "cards")
+            staged = company.retention_night["left"]
+            self.assertGreaterEqual(staged, len(self.customers))
+            self.assertEqual(seen, [], "the first step only reads the facts")
+            self.assertEqual(calls[0][2], 1, "one step, one commit")
+            # the first batch of cards
+            with self._spy(seen):
+                calls.append(self._call())
+            self.assertEqual(len(seen), 3)
+            self.assertEqual(company.retention_night["left"], staged - 3)
+            # the worker is killed in the middle of the second batch: nothing of it is kept
+            killed = []
+            with self.assertRaises(Killed), self.env.cr.savepoint(), self._spy(killed, kill_at=2):
+                self._call()
+            self.env.invalidate_all()
+            self.assertEqual(company.retention_night["left"], staged - 3, "the killed batch is still to do")
+            # the next calls go on from there, to the end of the night
+            with self._spy(seen):
+                while calls[-1][1] and len(calls) < 100:
+                    calls.append(self._call())
+        self.assertFalse(company.retention_night, "the night is over")
+        self.assertTrue(company.retention_last_run_start)
+        self.assertFalse(company.retention_last_run_error)
+        self.assertGreaterEqual(company.retention_last_run_customers, len(self.customers))
+        # every staged card examined once: the first batch not again, the killed one again
+        self.assertEqual(len(seen), staged)
+        self.assertEqual(len(set(seen)), staged)
+        self.assertEqual(killed[0], seen[3], "the killed batch examined again from its first card")
+        self.assertTrue(set(self.customers.ids) <= set(seen))
+        # Odoo's cron was told the progress after each call: some done, less and less left, none at the end
+        self.assertTrue(all(done >= 1 and commits == 1 for done, _left, commits in calls), calls)
+        lefts = [left for _done, left, _commits in calls]
+        self.assertEqual(lefts, sorted(lefts, reverse=True))
+        self.assertEqual(lefts[-1], 0)
+        self.assertGreaterEqual(len(calls), 2 + (staged + 2) // 3)
+        # the cards the night wrote are those of a recompute in one go: nothing left to examine, values right
+        self.assertEqual(self.Recompute._recompute(company)["examined"], 0)
+        self.assertEqual(self.card(self.customers[-1]).retention_revenue_total, 800.0)
+
+    def test_a_card_refreshed_during_the_night_is_kept(self):
+        """A customer whose card a refresh wrote between two steps of the night (a confirmed order) keeps the
+        refresh's values: the night's facts of it are older."""
+        company = self.env.company.sudo()
+        customer = self.customers[-1]
+        with patch.object(retention_recompute, "NIGHT_BATCH", 2):
+            company.retention_night = {"step": "start"}
+            self.Recompute._retention_night_step(company, auto_commit=False)
+            self._order(customer, 5000.0, company._retention_today())
+            self.Recompute._refresh_customers(company, customer)
+            self.assertEqual(self.card(customer).retention_revenue_total, 5800.0)
+            seen = []
+            with self._spy(seen):
+                while company.retention_night:
+                    self.Recompute._retention_night_step(company, auto_commit=False)
+        self.assertTrue(set(self.customers[:-1].ids) <= set(seen))
+        self.assertNotIn(customer.id, seen)
+        self.assertEqual(self.card(customer).retention_revenue_total, 5800.0)
+
+    def test_a_failing_batch_ends_the_recompute_not_the_night(self):
+        company = self.env.company.sudo()
+        original = retention_recompute.examine
+
+        def examine(row, settings, today):
+            if row["id"] == self.customers[4].id:
+                raise ValueError("a card the rules cannot read")
+            return original(row, settings, today)
+
+        with (
+            patch.object(retention_recompute, "NIGHT_BATCH", 3),
+            patch.object(retention_recompute, "examine", examine),
+            mute_logger("odoo.addons.customer_retention.models.retention_recompute"),
+        ):
+            run = self.Recompute._retention_night(company, auto_commit=False)
+        self.assertIn("a card the rules cannot read", run["retention_last_run_error"])
+        self.assertFalse(company.retention_night)
+        self.assertFalse(
+            self.env.execute_query(SQL("SELECT to_regclass(%s)", f"retention_night_card_{company.id}"))[0][0],
+            "the night's table is dropped",
+        )
+        # the batches before the failing one are kept
+        self.assertEqual(self.card(self.customers[0]).retention_revenue_total, 100.0)
 
 
 class TestRemindersOnce(RetentionCommon):

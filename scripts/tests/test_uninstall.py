@@ -55,6 +55,10 @@ plan_of_steps = env["mail.activity.plan"].create({
         for xmlid, summary in steps
     ],
 })
+# a night left half done: its table of the cards to examine stays until the next night
+env.company.sudo().retention_night = {"step": "start"}
+env["retention.recompute"]._retention_night_step(env.company, auto_commit=False)
+assert env.company.sudo().retention_night["step"] == "cards"
 env.flush_all()
 card = customer.retention_order_count
 types = env["ir.model.data"].search(
