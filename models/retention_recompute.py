@@ -22,8 +22,9 @@ _logger = logging.getLogger(__name__)
 # of a run, statement size and lock time on very large databases
 NIGHT_BATCH = 20000
 # how long one call of the nightly cron works before it returns with its progress (Odoo kills a cron worker after
-# ``limit_time_real``, 120 s by default): one more step may start before the limit
-CRON_CALL_SECONDS = 45
+# ``limit_time_real``, 120 s by default): the step running at that moment ends first (the longest, the facts of
+# 1,000,000 customers, takes about a minute)
+CRON_CALL_SECONDS = 30
 # the last run, recorded for the managers' today board
 RUN_FIELDS = (
     "retention_last_run_start",

@@ -27,6 +27,7 @@ Usage: make bench ARGS="--customers 100000 --orders 1000000 --subsidiaries 5 --d
 """
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -60,6 +61,11 @@ def parse_args():
     )
     parser.add_argument("--db", default=DB, help=f"the throwaway database (default {DB})")
     parser.add_argument("--keep", action="store_true", help="reuse the database and its data if present")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="only the recompute modes, the nightly cron in steps and their memory (a point of the scale curve)",
+    )
     return parser.parse_args()
 
 
@@ -250,6 +256,90 @@ def bare_sql(env, company):
         [company.id],
     )
     return len(env.cr.fetchall())
+
+
+NIGHT_CHILD = """
+import json, resource, time
+from odoo import api, SUPERUSER_ID
+from odoo.modules.registry import Registry
+registry = Registry(env.cr.dbname)
+env.cr.rollback()
+cron_id = env.ref("customer_retention.ir_cron_retention_recompute").id
+while True:
+    # one call of the nightly cron as Odoo's cron runner makes it: its progress record, its own transaction
+    with registry.cursor() as cr:
+        cron_env = api.Environment(cr, SUPERUSER_ID, {})
+        cron, progress = cron_env["ir.cron"].browse(cron_id)._add_progress()
+        cr.commit()
+        started = time.perf_counter()
+        cron_env["retention.recompute"].with_context(ir_cron_progress_id=progress.id)._cron_recompute()
+        cron_env.flush_all()
+        cr.commit()
+        print("CALL " + json.dumps({"seconds": time.perf_counter() - started, "done": progress.done,
+                                    "remaining": progress.remaining,
+                                    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+        if not progress.remaining:
+            break
+"""
+
+
+def night_in_steps(env, company):
+    """The nightly cron in its committed steps, as Odoo's cron runner calls it, in a process of its own, on a
+    night that examines every card of ``company`` (their fingerprints cleared; the cards stay as they are): killed
+    (SIGKILL) once its first batch of cards is committed, then started again to the end. Returns what was
+    measured: calls, seconds, the cards left at the kill and at the restart, peak memory of each process."""
+    key = str(company.id)
+    env.cr.execute("UPDATE res_partner SET retention_inputs_key = retention_inputs_key - %s", [key])
+    # the other companies sit this night out (archived meanwhile): the calls are those of ``company`` alone
+    env.cr.execute("UPDATE res_company SET active = FALSE WHERE id <> %s AND active RETURNING id", [company.id])
+    others = [row[0] for row in env.cr.fetchall()]
+    env.cr.commit()
+
+    def night_state():
+        env.cr.execute("SELECT retention_night FROM res_company WHERE id = %s", [company.id])
+        state = env.cr.fetchone()[0]
+        env.cr.commit()
+        return state or {}
+
+    command = [sys.executable, "-m", "odoo", "shell", *odoo_args(), "-d", env.cr.dbname, "--log-level=warn"]
+    result = {"killed_left": None, "staged": None, "calls": [], "resumed_calls": []}
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        command, cwd=os.environ["ODOO_SRC"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    child.stdin.write(NIGHT_CHILD)
+    child.stdin.close()
+    while child.poll() is None:
+        state = night_state()
+        if state.get("step") == "cards":
+            result["staged"] = result["staged"] or state["left"]
+            if state["left"] < result["staged"]:  # a batch is committed: kill the worker in the next one
+                time.sleep(0.5)
+                child.kill()
+                break
+        time.sleep(0.1)
+    child.wait()
+    result["calls"] = [line for line in child.stdout.read().splitlines() if line.startswith("CALL ")]
+    result["killed_left"] = night_state().get("left")
+    result["killed_after"] = time.perf_counter() - started
+    resumed = subprocess.run(
+        command, cwd=os.environ["ODOO_SRC"], input=NIGHT_CHILD, capture_output=True, text=True, check=True
+    )
+    result["seconds"] = time.perf_counter() - started
+    result["resumed_calls"] = [json.loads(line[5:]) for line in resumed.stdout.splitlines() if line.startswith("CALL ")]
+    env.cr.execute(
+        "SELECT retention_last_run_seconds, retention_last_run_customers, retention_last_run_error, "
+        "retention_night FROM res_company WHERE id = %s",
+        [company.id],
+    )
+    result["run_seconds"], result["customers"], result["error"], result["night_after"] = env.cr.fetchone()
+    env.cr.execute(
+        "SELECT COUNT(*) FROM res_partner WHERE id = commercial_partner_id AND retention_inputs_key ? %s", [key]
+    )
+    result["fingerprinted"] = env.cr.fetchone()[0]
+    env.cr.execute("UPDATE res_company SET active = TRUE WHERE id = ANY(%s)", [others])
+    env.cr.commit()
+    return result
 
 
 def naive_loop(env, company, sample):
@@ -557,6 +647,37 @@ def duplicate_check_timings(env, company, salesperson):
     return t_fill, (t_screen, found), (t_prefix, found_prefix), t_create
 
 
+def print_scale(args, t_sql, first, steady, next_day, month_start, every, peaks, night):
+    """The point of the scale curve: every recompute mode with its time, ratio to the bare aggregate and the peak
+    memory of this process so far, then the nightly cron in steps, killed and resumed."""
+    print()
+    print(f"scale point: {args.customers} customers, {args.orders} orders")
+    print(f"(1) bare SQL aggregate (median of 3)           {t_sql:8.2f} s")
+    median = "median of 3" if args.customers < 1_000_000 else "one run"
+    modes = [("first run", first, peaks["first"]), (f"steady ({median})", steady, peaks["steady"])]
+    modes.append((f"every card ({median})", every, peaks["every"]))
+    if month_start:
+        modes.append(("month's first night", month_start, peaks["next"]))
+    modes.append(("next day (a normal night)", next_day, peaks["next"]))
+    for name, (seconds, stats), rss in modes:
+        print(
+            f"(2) {name:<40} {seconds:8.2f} s  {seconds / t_sql:6.2f} x bare  peak {rss:6.0f} MB  "
+            f"({stats['examined']} examined, {stats['updated']} updated)"
+        )
+    calls, resumed = night["calls"], night["resumed_calls"]
+    print(
+        f"nightly cron in steps, every card examined: staged {night['staged']} cards; killed (SIGKILL) "
+        f"{night['killed_after']:.1f} s in, after {len(calls)} complete call(s), {night['killed_left']} cards left"
+    )
+    print(
+        f"  started again: {len(resumed)} call(s), {sum(call['done'] for call in resumed)} cards and steps done, "
+        f"longest call {max(call['seconds'] for call in resumed):.1f} s, peak memory "
+        f"{max(call['rss_mb'] for call in resumed):.0f} MB; whole night {night['seconds']:.1f} s; "
+        f"{night['fingerprinted']} cards fingerprinted again of {night['customers']}; error: {night['error']}; "
+        f"night left open: {night['night_after']}"
+    )
+
+
 def main():
     args = parse_args()
     config.parse_config(odoo_args())
@@ -585,19 +706,50 @@ def main():
         recompute = env["retention.recompute"]
         today = odoo.fields.Date.today()
 
+        def peak():
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        peaks = {}
         t_sql, groups = timed(lambda: bare_sql(env, company_1), repeat=3)
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_before = peaks["before"] = peak()
         t_first, stats = timed(lambda: recompute._recompute(company_1, today))
         cr.commit()
-        t_steady, steady = timed(lambda: recompute._recompute(company_1, today), repeat=3)
+        peaks["first"] = peak()
+        # a median of 3 (of 1 from 1,000,000 customers on: each run of every card takes minutes there)
+        repeat = 3 if args.customers < 1_000_000 else 1
+        t_steady, steady = timed(lambda: recompute._recompute(company_1, today), repeat=repeat)
         cr.commit()
-        t_all, every = timed(lambda: recompute._recompute(company_1, today, examine_all=True), repeat=3)
-        # the next day is measured, not kept: a kept database stays at today
+        peaks["steady"] = peak()
+        t_all, every = timed(lambda: recompute._recompute(company_1, today, examine_all=True), repeat=repeat)
+        peaks["every"] = peak()
+        # the next days are measured, not kept: a kept database stays at today. A normal day; when tomorrow is the
+        # first of a month, it is the month's first night (every card's point of the monthly risk trend), measured
+        # apart, and the normal day the one after.
+        tomorrow = today + timedelta(days=1)
+        month_start = None
         with cr.savepoint() as savepoint:
-            t_next, next_day = timed(lambda: recompute._recompute(company_1, today + timedelta(days=1)))
+            if tomorrow.day == 1:
+                month_start = timed(lambda: recompute._recompute(company_1, tomorrow))
+                tomorrow += timedelta(days=1)
+            t_next, next_day = timed(lambda: recompute._recompute(company_1, tomorrow))
             savepoint.rollback()
         env.invalidate_all()
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_after = peaks["next"] = peak()
+        if args.scale:
+            print(f"modes measured; peak memory so far {peak():.0f} MB", flush=True)
+            night = night_in_steps(env, company_1)
+            print_scale(
+                args,
+                t_sql,
+                (t_first, stats),
+                (t_steady, steady),
+                (t_next, next_day),
+                month_start,
+                (t_all, every),
+                peaks,
+                night,
+            )
+            return
         t_cron, _ = timed(lambda: env.ref("customer_retention.ir_cron_retention_recompute").method_direct_trigger())
         cr.commit()
 
@@ -645,6 +797,11 @@ def main():
             f"(2) recompute, the next day (nightly cron)      {t_next:8.2f} s  "
             f"({next_day['examined']} cards examined, {next_day['updated']} updated)"
         )
+        if month_start:
+            print(
+                f"(2) recompute, the month's first night          {month_start[0]:8.2f} s  "
+                f"({month_start[1]['examined']} cards examined; every card's monthly trend point)"
+            )
         print(
             f"(2) recompute, every card examined (median of 3) {t_all:8.2f} s  "
             f"({every['examined']} cards examined, {every['updated']} updated)"

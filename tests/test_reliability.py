@@ -274,6 +274,22 @@ class TestNightInSteps(RetentionCommon):
         self.assertNotIn(customer.id, seen)
         self.assertEqual(self.card(customer).retention_revenue_total, 5800.0)
 
+    def test_a_night_left_unfinished_on_an_earlier_day_starts_again(self):
+        """A night stopped for good (the server down for days) is not finished with that day's facts: the next
+        cron call starts the night of today."""
+        company = self.env.company.sudo()
+        company.retention_night = {"step": "start"}
+        self.Recompute._retention_night_step(company, auto_commit=False)
+        self.assertEqual(company.retention_night["step"], "cards")
+        company.retention_night = dict(company.retention_night, day="2020-01-01")
+        seen = []
+        with self._spy(seen):
+            self.Recompute._cron_recompute()
+        self.assertFalse(company.retention_night)
+        self.assertFalse(company.retention_last_run_error)
+        self.assertTrue(set(self.customers.ids) <= set(seen), "today's facts staged again and examined")
+        self.assertEqual(self.Recompute._recompute(company)["examined"], 0)
+
     def test_a_failing_batch_ends_the_recompute_not_the_night(self):
         company = self.env.company.sudo()
         original = retention_recompute.examine
