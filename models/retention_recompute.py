@@ -181,8 +181,11 @@ class RetentionRecompute(models.AbstractModel):
                         )
                         night["step"] = "cards"
                     else:
-                        batch = night["left"] and self.with_company(company)._retention_examine_batch(
-                            company, today, settings
+                        # no table: a *Recompute now* between two steps examined every card (and dropped it)
+                        batch = (
+                            night["left"]
+                            and self._retention_stage_exists(company)
+                            and self.with_company(company)._retention_examine_batch(company, today, settings)
                         )
                         if not batch:
                             self._retention_close(company, today, night["changes"])
@@ -697,6 +700,10 @@ class RetentionRecompute(models.AbstractModel):
             )
         )
         return population or 0, todo
+
+    def _retention_stage_exists(self, company):
+        table = f"retention_night_card_{company.id}"
+        return bool(self.env.execute_query(SQL("SELECT to_regclass(%s)", table))[0][0])
 
     def _retention_drop_stage(self, company):
         self.env.execute_query(SQL("DROP TABLE IF EXISTS %s", self._retention_stage_table(company)))

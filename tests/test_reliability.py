@@ -6,7 +6,7 @@ from unittest.mock import patch
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
@@ -289,6 +289,32 @@ class TestNightInSteps(RetentionCommon):
         self.assertFalse(company.retention_last_run_error)
         self.assertTrue(set(self.customers.ids) <= set(seen), "today's facts staged again and examined")
         self.assertEqual(self.Recompute._recompute(company)["examined"], 0)
+
+    def test_recompute_now_between_two_steps(self):
+        """A manager's *Recompute now* between two steps of the night examines every card (and drops the night's
+        table): the night goes on to its end, without a failure."""
+        company = self.env.company.sudo()
+        with patch.object(retention_recompute, "NIGHT_BATCH", 3):
+            company.retention_night = {"step": "start"}
+            self.Recompute._retention_night_step(company, auto_commit=False)
+            self.Recompute._retention_night_step(company, auto_commit=False)
+            self.assertGreater(company.retention_night["left"], 0)
+            self.Recompute.with_user(self.manager).action_recompute_now()
+            while company.retention_night:
+                self.Recompute._retention_night_step(company, auto_commit=False)
+        self.assertFalse(company.retention_last_run_error)
+        self.assertEqual(self.Recompute._recompute(company)["examined"], 0)
+        self.assertEqual(self.card(self.customers[-1]).retention_revenue_total, 800.0)
+
+    def test_the_night_state_is_the_system_s(self):
+        """Nobody but the system reads or forges the night in progress (its step, its cards left)."""
+        for user in (self.manager, self.supervisor_a, self.salesman_a):
+            company = self.env.company.with_user(user)
+            with self.assertRaises(AccessError):
+                company.write({"retention_night": {"step": "finish", "day": "2026-01-01"}})
+            with self.assertRaises(AccessError):
+                company.read(["retention_night"])
+        self.assertFalse(self.env.company.sudo().retention_night)
 
     def test_a_failing_batch_ends_the_recompute_not_the_night(self):
         company = self.env.company.sudo()
