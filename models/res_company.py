@@ -314,7 +314,7 @@ class ResCompany(models.Model):
         night = self.sudo().retention_night
         if not night:
             return 0
-        return night.get("left", 0) + {"start": 3, "cards": 2}.get(night["step"], 1)
+        return night.get("left", 0) + {"start": 5, "cards": 4, "pool": 3, "reminders": 2}.get(night["step"], 1)
 
     def _retention_last_run_summary(self):
         """The last nightly run of this company, for the today board (False before the first)."""

@@ -25,6 +25,8 @@ NIGHT_BATCH = 20000
 # ``limit_time_real``, 120 s by default): the step running at that moment ends first (the longest, the facts of
 # 1,000,000 customers, takes about a minute)
 CRON_CALL_SECONDS = 30
+# the parts of the night's end, in this order, once the cards are written
+FINISH_STEPS = ("pool", "reminders", "playbooks")
 # the last run, recorded for the managers' today board
 RUN_FIELDS = (
     "retention_last_run_start",
@@ -142,8 +144,9 @@ class RetentionRecompute(models.AbstractModel):
           night's table (``_retention_stage``);
         - ``cards``: the next ``NIGHT_BATCH`` cards of the table examined and written with their history
           (``_retention_examine_batch``), until none is left; then the groups rolled up (``_retention_close``);
-        - ``finish``: the pool's release and escalation (from the protection ends just computed), the day's
-          reminders, the playbooks (应对预案) launched once the day's changes are in, and the run recorded.
+        - ``pool``, ``reminders``, ``playbooks`` (``FINISH_STEPS``): the pool's release and escalation (from the
+          protection ends just computed), the day's reminders (in batches), the playbooks (应对预案) launched
+          once the day's changes are in; then the run recorded.
 
         Each step takes the company's cards lock (waiting, outside tests, for another run of the company to end)
         and runs in a savepoint: a failing step is recorded and the night goes on from the cards as they are; a
@@ -189,7 +192,7 @@ class RetentionRecompute(models.AbstractModel):
                         )
                         if not batch:
                             self._retention_close(company, today, night["changes"])
-                            night["step"] = "finish"
+                            night["step"] = FINISH_STEPS[0]
                         else:
                             done = max(batch["examined"], 1)
                             night["left"] = max(night["left"] - batch["taken"], 0)
@@ -199,10 +202,13 @@ class RetentionRecompute(models.AbstractModel):
                 self.env.invalidate_all()
                 night["errors"].append(f"{label}: {error}")
                 self._retention_drop_stage(company)
-                night["step"] = "finish"
-        elif night["step"] in ("finish", "record"):
-            if night["step"] == "finish":
-                night["errors"].extend(self._retention_night_finish(company, today))
+                night["step"] = FINISH_STEPS[0]
+        elif night["step"] in FINISH_STEPS:
+            done, more = self._retention_night_part(company, today, night)
+            if not more:
+                following = FINISH_STEPS.index(night["step"]) + 1
+                night["step"] = FINISH_STEPS[following] if following < len(FINISH_STEPS) else "record"
+        if night["step"] == "record":
             self._retention_drop_stage(company)  # none left, but after a failure
             night["seconds"] += time.monotonic() - started
             errors = "\n".join(night["errors"]) or False
@@ -224,24 +230,32 @@ class RetentionRecompute(models.AbstractModel):
         return done
 
     @api.model
-    def _retention_night_finish(self, company, today):
-        """The night's last step, once the cards are written: each part in its savepoint, the failures returned."""
-        steps = (
-            ("pool", self.env._("Public pool"), lambda: self.env["retention.pool"]._nightly(company, today)),
-            ("reminders", self.env._("Reminders"), lambda: self._daily_reminders(company, today)),
-            # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
-            ("playbooks", self.env._("Playbooks"), lambda: self.env["retention.playbook"]._retention_launch(company)),
-        )
-        errors = []
-        for name, label, step in steps:
-            try:
-                with self.env.cr.savepoint():
-                    step()
-            except Exception as error:  # pylint: disable=broad-exception-caught
-                _logger.exception("customer_retention: the nightly %s (%s) of %s failed", label, name, company.name)
-                self.env.invalidate_all()
-                errors.append(f"{label}: {error}")
-        return errors
+    def _retention_night_part(self, company, today, night):
+        """One part of the night's end (``FINISH_STEPS``) once the cards are written, in its savepoint, a
+        failure added to the night's: (what it did, whether it has more to do). The day's reminders go in
+        batches of ``NIGHT_BATCH`` (the first night of a large database reminds of every overdue customer)."""
+        part = night["step"]
+        label = {
+            "pool": self.env._("Public pool"),
+            "reminders": self.env._("Reminders"),
+            "playbooks": self.env._("Playbooks"),
+        }[part]
+        try:
+            with self.env.cr.savepoint():
+                if part == "pool":
+                    # the pool's release and escalation, from the protection ends just computed
+                    self.env["retention.pool"]._nightly(company, today)
+                elif part == "reminders":
+                    reminded = self._daily_reminders(company, today, limit=NIGHT_BATCH)
+                    return max(reminded, 1), reminded >= NIGHT_BATCH
+                else:
+                    # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
+                    self.env["retention.playbook"]._retention_launch(company)
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            _logger.exception("customer_retention: the nightly %s (%s) of %s failed", label, part, company.name)
+            self.env.invalidate_all()
+            night["errors"].append(f"{label}: {error}")
+        return 1, False
 
     @api.model
     def _retention_wait_for_cards(self, company, auto_commit):
@@ -340,12 +354,15 @@ class RetentionRecompute(models.AbstractModel):
         company.invalidate_recordset(["retention_cards_locked_at"])
 
     @api.model
-    def _daily_reminders(self, company, today):
+    def _daily_reminders(self, company, today, limit=None):
         """The day's reminders, once the cards are up to date: *Contact Due* for customers whose next contact
-        date passed, and the key dates (birthdays, anniversaries) coming up. Once per occurrence, and never two
-        runs at once (each takes the company's cards lock)."""
-        self.env["retention.warning"]._remind_contact_due(company, today)
-        self.env["retention.key.date"]._remind(company, today)
+        date passed (the first ``limit`` of them), then, once they are all reminded, the key dates (birthdays,
+        anniversaries) coming up. Once per occurrence, and never two runs at once (each takes the company's cards
+        lock). Returns the number of *Contact Due* reminders made."""
+        reminded = self.env["retention.warning"]._remind_contact_due(company, today, limit)
+        if limit is None or reminded < limit:
+            self.env["retention.key.date"]._remind(company, today)
+        return reminded
 
     @api.model
     def _recompute(self, companies, today=None, examine_all=False):

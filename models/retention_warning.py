@@ -83,12 +83,13 @@ class RetentionWarning(models.AbstractModel):
             )
 
     @api.model
-    def _remind_contact_due(self, company, today):
+    def _remind_contact_due(self, company, today, limit=None):
         """Daily: one *Contact Due* activity per customer whose next contact date passed, once per due date:
         never repeated while one is open, and not made again when it was marked done or cancelled without a
         logged contact (the customer stays overdue on the card, the today board and in the risk score until a
         contact moves the date; the next due date gets its reminder). Set-based: one query finds them, one
-        INSERT makes the activities, one UPDATE records the due dates reminded."""
+        INSERT makes the activities, one UPDATE records the due dates reminded; with ``limit``, the first
+        ``limit`` customers (by id) only. Returns the number reminded."""
         self.env["retention.recompute"]._retention_lock_cards(company)  # never two runs at once
         activity_type = self.env.ref("customer_retention.mail_activity_type_contact_due")
         Partner = self.env["res.partner"]
@@ -104,14 +105,16 @@ class RetentionWarning(models.AbstractModel):
                           IS DISTINCT FROM (p.retention_next_contact_date ->> %(key)s)
                       AND NOT EXISTS (SELECT 1 FROM mail_activity a
                                        WHERE a.res_model = 'res.partner' AND a.res_id = p.id
-                                         AND a.activity_type_id = %(type)s)""",
+                                         AND a.activity_type_id = %(type)s)
+                    %(limit)s""",
                 key=str(company.id),
                 today=today,
                 type=activity_type.id,
+                limit=SQL("ORDER BY p.id LIMIT %s", limit) if limit else SQL(),
             )
         )
         if not rows:
-            return
+            return 0
         Partner._retention_sql_patch(
             company, {pid: {"retention_contact_reminded_date": due} for pid, _n, _u, due in rows}
         )
@@ -140,6 +143,7 @@ class RetentionWarning(models.AbstractModel):
                 for pid, name, user_id, _due in rows
             ],
         )
+        return len(rows)
 
     @api.model
     def _close_contact_due(self, customers, company):

@@ -306,6 +306,36 @@ class TestNightInSteps(RetentionCommon):
         self.assertEqual(self.Recompute._recompute(company)["examined"], 0)
         self.assertEqual(self.card(self.customers[-1]).retention_revenue_total, 800.0)
 
+    def test_the_day_s_reminders_go_in_batches(self):
+        """The first night of a large database reminds of every overdue customer: a batch per step."""
+        company = self.env.company.sudo()
+        self.Partner._retention_sql_set(company, {"retention_next_contact_date": date(2026, 1, 5)}, self.customers.ids)
+        company.retention_night = {
+            "step": "reminders",
+            "day": str(company._retention_today()),
+            "start": "2026-11-30 00:00:00",
+            "seconds": 0.0,
+            "customers": 8,
+            "left": 0,
+            "changes": 0,
+            "errors": [],
+        }
+        steps = 0
+        with patch.object(retention_recompute, "NIGHT_BATCH", 3):
+            while company.retention_night and company.retention_night["step"] == "reminders":
+                self.Recompute._retention_night_step(company, auto_commit=False)
+                steps += 1
+        self.assertEqual(steps, 3, "8 customers: 3, 3, then 2")
+        due = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", self.customers.ids),
+                ("activity_type_id", "=", self.env.ref("customer_retention.mail_activity_type_contact_due").id),
+            ]
+        )
+        self.assertEqual(sorted(due.mapped("res_id")), sorted(self.customers.ids))
+        self.assertEqual(company.retention_night["step"], "playbooks")
+
     def test_the_night_state_is_the_system_s(self):
         """Nobody but the system reads or forges the night in progress (its step, its cards left)."""
         for user in (self.manager, self.supervisor_a, self.salesman_a):
