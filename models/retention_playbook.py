@@ -175,9 +175,16 @@ class RetentionPlaybook(models.Model):
     # --- the nightly launch --------------------------------------------------------------------------
     @api.model
     def _retention_launch(self, company):
+        """The nightly step of the playbooks of ``company``, in one go: the number of launches."""
+        return self._retention_launch_batch(company)[0]
+
+    @api.model
+    def _retention_launch_batch(self, company, limit=None):
         """The nightly step of the playbooks of ``company``: every trigger occurrence since the last night
         recorded once (``retention.playbook.run``), the plans of the new ones made activities (one INSERT per
-        activity type), a line in each customer's chatter, and the night remembered. Returns the launches."""
+        activity type), a line in each customer's chatter, and the night remembered. With ``limit``, the first
+        ``limit`` occurrences only (the first night of a large database has one per new class of every
+        customer); the night is remembered once a call finds fewer. Returns (launches, whether more are left)."""
         self.env["retention.recompute"]._retention_lock_cards(company)  # never two runs at once
         started = fields.Datetime.now()
         playbooks = (
@@ -186,9 +193,10 @@ class RetentionPlaybook(models.Model):
             .filtered("plan_id.template_ids")
         )
         if not playbooks:
-            return 0
+            return 0, False
         Run = self.env["retention.playbook.run"]
-        rows = Run._retention_record(company, playbooks)
+        rows = Run._retention_record(company, playbooks, limit)
+        more = bool(limit) and len(rows) >= limit
         launched = [row for row in rows if row["state"] == "launched"]
         by_type, assigned = self._retention_plan_activities(company, launched)
         Activity = self.env["mail.activity"].sudo()
@@ -196,6 +204,8 @@ class RetentionPlaybook(models.Model):
             Activity._retention_insert("res.partner", activity_type, vals_list)
         Run._retention_set_unassigned([row["id"] for row in launched if row["id"] not in assigned])
         self._retention_post_launches([row for row in launched if row["id"] in assigned], assigned)
+        if more:
+            return len(launched), True  # the night is remembered once every occurrence is recorded
         # the next night reads from this one's start, less the overlap
         self.flush_model(["scan_from"])
         self.env.execute_query(
@@ -206,7 +216,7 @@ class RetentionPlaybook(models.Model):
             )
         )
         self.invalidate_model(["scan_from"])
-        return len(launched)
+        return len(launched), False
 
     @api.model
     def _retention_plan_activities(self, company, rows):

@@ -75,13 +75,14 @@ class RetentionPlaybookRun(models.Model):
             run.open_activity_count = counts.get(run, 0)
 
     @api.model
-    def _retention_record(self, company, playbooks):
+    def _retention_record(self, company, playbooks, limit=None):
         """Record the trigger occurrences of ``playbooks`` (all of ``company``) not recorded yet, in one INSERT
         that returns them: the class history and account manager history rows of the company since each
         playbook's ``scan_from`` that match its trigger, on active customers. A row already recorded for the
         playbook is left out, and the unique indexes skip one that a concurrent run recorded meanwhile (ON
         CONFLICT DO NOTHING). Each is *launched*, or *plan_open* when the customer still has open activities of
-        the plan, or another new occurrence of the same plan and customer comes first."""
+        the plan, or another new occurrence of the same plan and customer comes first. With ``limit``, the first
+        ``limit`` occurrences (by date) only: the others wait for the next call."""
         self.env.flush_all()
         class_cases = SQL(" ").join(
             SQL(
@@ -141,7 +142,7 @@ class RetentionPlaybookRun(models.Model):
                             THEN 'plan_open' ELSE 'launched' END,
                        %(uid)s, %(uid)s, %(now)s, %(now)s
                   FROM fresh
-                 ORDER BY date, class_history_id, owner_history_id
+                 ORDER BY date, class_history_id, owner_history_id %(limit)s
                 ON CONFLICT DO NOTHING
                 RETURNING id, playbook_id, plan_id, trigger, partner_id, owner_history_id, date, state
                 """,
@@ -152,6 +153,7 @@ class RetentionPlaybookRun(models.Model):
                 since=min(playbooks.mapped("scan_from")),
                 uid=self.env.uid,
                 now=now,
+                limit=SQL("LIMIT %s", limit) if limit else SQL(),
             )
         )
         self.invalidate_model()

@@ -232,8 +232,9 @@ class RetentionRecompute(models.AbstractModel):
     @api.model
     def _retention_night_part(self, company, today, night):
         """One part of the night's end (``FINISH_STEPS``) once the cards are written, in its savepoint, a
-        failure added to the night's: (what it did, whether it has more to do). The day's reminders go in
-        batches of ``NIGHT_BATCH`` (the first night of a large database reminds of every overdue customer)."""
+        failure added to the night's: (what it did, whether it has more to do). The day's reminders and the
+        playbooks go in batches of ``NIGHT_BATCH`` (the first night of a large database reminds of every overdue
+        customer and launches a playbook for the new class of every customer)."""
         part = night["step"]
         label = {
             "pool": self.env._("Public pool"),
@@ -250,7 +251,8 @@ class RetentionRecompute(models.AbstractModel):
                     return max(reminded, 1), reminded >= NIGHT_BATCH
                 else:
                     # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
-                    self.env["retention.playbook"]._retention_launch(company)
+                    launched, more = self.env["retention.playbook"]._retention_launch_batch(company, NIGHT_BATCH)
+                    return max(launched, 1), more
         except Exception as error:  # pylint: disable=broad-exception-caught
             _logger.exception("customer_retention: the nightly %s (%s) of %s failed", label, part, company.name)
             self.env.invalidate_all()

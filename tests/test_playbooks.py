@@ -96,6 +96,26 @@ class TestPlaybooks(RetentionCommon):
     def _runs(self, partner):
         return self.Run.search([("partner_id", "=", partner.id)], order="id")
 
+    def test_launches_in_batches_are_those_of_one_go(self):
+        """The night launches at most a batch of occurrences per step: the same runs as in one go, and the
+        night remembered (``scan_from``) only once every occurrence is recorded."""
+        customers = [self._customer(f"Batch Launch {n} Co", user=self.salesman_a) for n in range(5)]
+        for n, customer in enumerate(customers):
+            self._occur("became_high_risk", customer, datetime(2026, 7, 1, 2, n))
+        high_risk = self.playbooks["became_high_risk"]
+        calls = []
+        with freeze_time(datetime(2026, 7, 1, 20, 0)):
+            while not calls or calls[-1][1]:
+                calls.append(self.Playbook._retention_launch_batch(self.company, limit=2))
+                if calls[-1][1]:
+                    self.assertEqual(high_risk.scan_from, START, "not remembered while occurrences are left")
+        self.assertEqual([launched for launched, _more in calls], [2, 2, 1])
+        self.assertGreater(high_risk.scan_from, START)
+        for customer in customers:
+            self.assertEqual(self._runs(customer).mapped("state"), ["launched"])
+            self.assertEqual(len(self._plan_activities(customer)), len(self.win_back.template_ids))
+        self.assertEqual(self._launch(datetime(2026, 7, 1, 21, 0)), 0, "nothing launched twice")
+
     # --- once per occurrence ---------------------------------------------------------------------
     def test_each_trigger_launches_its_plan_once(self):
         customers = {}
