@@ -22,6 +22,9 @@ currencies, sales teams and salespeople. It then measures side by side:
 7. the duplicate check 客户查重: the screen's search as a supervisor (a name, a phone and a credit code typed;
    a short name prefix), and the check a creation runs, once every customer has a phone and a credit code.
 
+With --scale, only 1 and 2 with the peak memory of each, then the nightly cron in its committed steps, as Odoo's
+cron runner calls it, killed once its first batch is committed and started again (a point of the scale curve).
+
 Usage: make bench ARGS="--customers 100000 --orders 1000000 --subsidiaries 5 --db retention_bench"
 (scripts/dev.sh sets ODOO_* and PG* variables)
 """
