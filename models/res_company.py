@@ -308,14 +308,6 @@ class ResCompany(models.Model):
         now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz)
         return tz.localize(datetime.combine(now.date(), time.min)).astimezone(pytz.utc).replace(tzinfo=None)
 
-    def _retention_night_left(self):
-        """What the company's night in progress has left: the cards not yet examined and the steps to come."""
-        self.ensure_one()
-        night = self.sudo().retention_night
-        if not night:
-            return 0
-        return night.get("left", 0) + {"start": 5, "cards": 4, "pool": 3, "reminders": 2}.get(night["step"], 1)
-
     def _retention_last_run_summary(self):
         """The last nightly run of this company, for the today board (False before the first)."""
         self.ensure_one()

@@ -46,7 +46,7 @@ class RetentionPlaybook(models.Model):
     """A playbook (应对预案): when something happens to a customer (a trigger: entered decline, became high
     risk, churned, became A, returned to the pool, won back, escalated), an Odoo activity plan starts on it.
 
-    The nightly run launches every playbook of a company at once (``_retention_launch``): the trigger
+    The nightly run launches every playbook of a company at once (``_retention_launch_batch``): the trigger
     occurrences since the last night, each launched once (``retention.playbook.run``, unique per playbook and
     history row), the plan's steps as activities of the customer's account manager (or the step's own
     responsible, or the supervisor), due from the day of the occurrence, in the responsible's language. A
@@ -173,11 +173,6 @@ class RetentionPlaybook(models.Model):
         )
 
     # --- the nightly launch --------------------------------------------------------------------------
-    @api.model
-    def _retention_launch(self, company):
-        """The nightly step of the playbooks of ``company``, in one go: the number of launches."""
-        return self._retention_launch_batch(company)[0]
-
     @api.model
     def _retention_launch_batch(self, company, limit=None):
         """The nightly step of the playbooks of ``company``: every trigger occurrence since the last night

@@ -27,6 +27,8 @@ NIGHT_BATCH = 20000
 CRON_CALL_SECONDS = 30
 # the parts of the night's end, in this order, once the cards are written
 FINISH_STEPS = ("pool", "reminders", "playbooks")
+# every step of a night, in this order (``_retention_night_step``)
+NIGHT_STEPS = ("start", "cards", *FINISH_STEPS, "record")
 # the last run, recorded for the managers' today board
 RUN_FIELDS = (
     "retention_last_run_start",
@@ -111,12 +113,20 @@ class RetentionRecompute(models.AbstractModel):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
                 if time.monotonic() > deadline:
                     break
-        remaining = sum(company._retention_night_left() for company in companies)
+        remaining = sum(self._retention_night_left(company) for company in companies)
         # at least 1 done: Odoo's cron reads "nothing done, some left" as a job that does not report progress
         self.env["ir.cron"]._notify_progress(done=max(done, 1), remaining=remaining)
         if remaining:
             # run manually (not by the cron runner, which calls again by itself): the rest comes at once
             self.env.ref("customer_retention.ir_cron_retention_recompute").sudo()._trigger()
+
+    @api.model
+    def _retention_night_left(self, company):
+        """What the company's night in progress has left: the cards not yet examined and the steps to come."""
+        night = company.sudo().retention_night
+        if not night:
+            return 0
+        return night.get("left", 0) + len(NIGHT_STEPS) - NIGHT_STEPS.index(night["step"])
 
     @api.model
     def _retention_commits(self):
@@ -155,8 +165,8 @@ class RetentionRecompute(models.AbstractModel):
         today = company._retention_today()
         night = dict(company.retention_night or {"step": "start"})
         if night["step"] == "start" or night.get("day") != fields.Date.to_string(today):
-            # a night left unfinished on an earlier day is started again: its facts are those of that day
-            self._retention_drop_stage(company)
+            # a night left unfinished on an earlier day is started again (its facts are those of that day): the
+            # staging replaces its table
             night = {
                 "step": "start",
                 "day": fields.Date.to_string(today),
@@ -694,8 +704,12 @@ class RetentionRecompute(models.AbstractModel):
 
     # --- the night's table: the cards to examine, kept between the steps of the night ----------------------
     @staticmethod
-    def _retention_stage_table(company):
-        return SQL.identifier(f"retention_night_card_{company.id}")
+    def _retention_stage_name(company):
+        """Name of the company's night table (the uninstall hook drops every ``retention_night_card_…``)."""
+        return f"retention_night_card_{company.id}"
+
+    def _retention_stage_table(self, company):
+        return SQL.identifier(self._retention_stage_name(company))
 
     def _retention_stage(self, company, today, rules_key, examine_all=False):
         """The facts of every customer in one set-based query, and the cards to examine kept in the company's
@@ -721,8 +735,7 @@ class RetentionRecompute(models.AbstractModel):
         return population or 0, todo
 
     def _retention_stage_exists(self, company):
-        table = f"retention_night_card_{company.id}"
-        return bool(self.env.execute_query(SQL("SELECT to_regclass(%s)", table))[0][0])
+        return bool(self.env.execute_query(SQL("SELECT to_regclass(%s)", self._retention_stage_name(company)))[0][0])
 
     def _retention_drop_stage(self, company):
         self.env.execute_query(SQL("DROP TABLE IF EXISTS %s", self._retention_stage_table(company)))

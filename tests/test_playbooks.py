@@ -81,7 +81,7 @@ class TestPlaybooks(RetentionCommon):
 
     def _launch(self, when):
         with freeze_time(when):
-            return self.Playbook._retention_launch(self.company)
+            return self.Playbook._retention_launch_batch(self.company)[0]
 
     def _plan_activities(self, partner, plan=None):
         activities = self.Activity.search(

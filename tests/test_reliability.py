@@ -8,7 +8,7 @@ from psycopg2 import errors as pg_errors
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
 
 from ..models import retention_recompute
 from .common import RetentionCommon
@@ -364,7 +364,7 @@ class TestNightInSteps(RetentionCommon):
         self.assertIn("a card the rules cannot read", run["retention_last_run_error"])
         self.assertFalse(company.retention_night)
         self.assertFalse(
-            self.env.execute_query(SQL("SELECT to_regclass(%s)", f"retention_night_card_{company.id}"))[0][0],
+            self.Recompute._retention_stage_exists(company),
             "the night's table is dropped",
         )
         # the batches before the failing one are kept
