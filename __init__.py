@@ -1,2 +1,2 @@
 from . import models, reports, wizard
-from .hooks import uninstall_hook
+from .hooks import post_init_hook, uninstall_hook

@@ -1,7 +1,7 @@
 {
     "name": "Customer Retention",
     "summary": "Keep key customers: data card with ABC class and lifecycle stage, care plans, early warnings",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Sales",
     "author": "customer_retention team",
     "website": "https://github.com/customer-retention/customer_retention",
@@ -66,5 +66,6 @@
         "demo/retention_playbook_demo.xml",
     ],
     "application": True,
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
 }

@@ -1,6 +1,12 @@
 from odoo.tools import SQL
 
 
+def post_init_hook(env):
+    """The card completeness of the customers already in the database, stored once (it then follows each
+    change)."""
+    env["res.partner"]._retention_store_completeness_of()
+
+
 def uninstall_hook(env):
     """The addon's activity types go with it, and so do their activities (the warnings: customer at risk, contact
     due, key dates) and the steps of activity plans that use them. Both restrict the deletion of their type:

@@ -12,6 +12,9 @@ Roles:
 - ``input``: a value the rules read; ``system`` when the system writes it (the last contact, from done action
   checks), else typed by people (the overrides, satisfaction, closeness);
 - ``bookkeeping``: what the recompute and the reminders keep for themselves, never shown;
+- ``completeness``: the share of the card people filled (``card_completeness``), stored whenever what it counts
+  changes (``res.partner._retention_store_completeness``), so that analyses average it without evaluating it per
+  row;
 - ``group``: group customers (集团客户), from the cards just written: the group a company belongs to (the head, the
   top company of its subsidiaries, on the head and every subsidiary: one value for every company) and on the head
   the roll-up over the head and all its subsidiaries (``retention.recompute._retention_roll_up_groups``).
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 
 METRIC, RULE, INPUT, BOOKKEEPING, GROUP = "metric", "rule", "input", "bookkeeping", "group"
+COMPLETENESS = "completeness"
 DATE, INTEGER, FLOAT, TEXT = "date", "int", "float", "text"
 
 
@@ -32,7 +36,7 @@ class CardField:
     name: str  # field of res.partner
     key: str  # name of its value in the recompute's rows and the rules' results
     kind: str  # DATE, INTEGER, FLOAT or TEXT (selections and fingerprints are text, a partner an integer)
-    role: str  # METRIC, RULE, INPUT, BOOKKEEPING or GROUP
+    role: str  # METRIC, RULE, INPUT, BOOKKEEPING, COMPLETENESS or GROUP
     system: bool = True  # written by the system only: never by users, imports or merges
     shown: bool = True  # part of the card a contact shows (copied from its company)
     # how lists and boards find it: "value", an expression index per company on the value (filters, group-bys);
@@ -84,6 +88,8 @@ CATALOGUE = (
     # the protection end the holder was warned of, and the one the customer was escalated for: once each
     CardField("retention_protection_warned_date", "protection_warned", DATE, BOOKKEEPING, shown=False),
     CardField("retention_escalated_date", "escalated", DATE, BOOKKEEPING, shown=False),
+    # the card completeness, in percent
+    CardField("retention_completeness", "completeness", FLOAT, COMPLETENESS),
     # group customers (集团客户): the head of the group (a partner, indexed by Odoo), and on the head the roll-up
     CardField("retention_group_id", "group_id", INTEGER, GROUP, shown=False, company_dependent=False),
     CardField("retention_group_subsidiary_count", "group_subsidiaries", INTEGER, GROUP, shown=False, index="value"),

@@ -49,6 +49,10 @@ SYSTEM_CARD_FIELD = {"company_dependent": True, "index": False, "readonly": True
 # Every field only the server writes: the card's, and who holds the customer since when, locked or not (the
 # moves of retention.pool).
 SERVER_FIELDS = (*SYSTEM_FIELDS, "retention_held_since", "retention_locked")
+# what a customer's card completeness counts on the partner, and what moves a contact in or out of a customer
+COMPLETENESS_INPUTS = frozenset(
+    (*COMPLETENESS_COLUMNS, *COMPLETENESS_CLASSES, "parent_id", "active", "is_company", "company_id")
+)
 
 # A customer is a commercial partner: a company, the subsidiaries of a group (集团客户) included, or a person on
 # their own; not a contact of a company.
@@ -350,10 +354,9 @@ class ResPartner(models.Model):
     )
     retention_completeness = fields.Float(
         string="Card Completeness (%)",
-        compute="_compute_retention_completeness",
         help="Share of the data card and the confidential profile that is filled: contact details, the "
         "classifications typed by people, the contacts, the five items and the key dates.",
-        groups=USER_GROUP,
+        **SYSTEM_CARD_FIELD,
     )
     retention_key_date_soon = fields.Boolean(
         string="Key Date This Week",
@@ -657,31 +660,6 @@ class ResPartner(models.Model):
         profiles = Profile.search([("company_id", "=", self.env.company.id), *domain])
         return [("id", "in", profiles.partner_id.ids)]
 
-    @api.depends_context("company")
-    def _compute_retention_completeness(self):
-        """One query for all records; whether profile items are filled is not confidential, their content is."""
-        commercial_ids = [pid for pid in self.commercial_partner_id.ids if isinstance(pid, int)]
-        self.flush_model([*COMPLETENESS_COLUMNS, *COMPLETENESS_CLASSES, "parent_id", "active"])
-        self.env["retention.profile"].flush_model(["partner_id", "company_id", *COMPLETENESS_PROFILE])
-        self.env["retention.key.date"].flush_model(["profile_id"])
-        rows = (
-            self.env.execute_query(
-                SQL(
-                    """SELECT p.id, %s FROM res_partner p
-                         LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = %s
-                        WHERE p.id = ANY(%s)""",
-                    completeness_sql("p", "pr", SQL("%s", self.env.company.id)),
-                    self.env.company.id,
-                    commercial_ids,
-                )
-            )
-            if commercial_ids
-            else []
-        )
-        completeness = dict(rows)
-        for partner in self:
-            partner.retention_completeness = float(completeness.get(partner.commercial_partner_id.id, 0.0))
-
     @api.depends_context("uid", "company")
     def _compute_retention_care_counts(self):
         """Counts on the customer (its commercial partner), with the user's rights: one grouped query each."""
@@ -864,6 +842,7 @@ class ResPartner(models.Model):
                 partner._retention_apply_overrides(vals)
         partners.filtered("parent_id")._retention_copy_card_from_commercial()
         partners.filtered(lambda partner: partner.is_company and partner.parent_id)._retention_queue_group_refresh()
+        partners._retention_store_completeness()
         return partners
 
     def write(self, vals):
@@ -890,6 +869,8 @@ class ResPartner(models.Model):
         moved = self._retention_parent_changes(vals)
         # companies that may join, leave or move in a group (集团客户)
         regrouped = self.filtered("is_company") if GROUP_STRUCTURE.intersection(vals) else self.browse()
+        # the customers whose card completeness may change, as they were before (a contact may leave one)
+        completed = self.commercial_partner_id if COMPLETENESS_INPUTS.intersection(vals) else self.browse()
         res = super().write(vals)
         if overrides:
             self._retention_apply_overrides(vals)
@@ -901,6 +882,15 @@ class ResPartner(models.Model):
         moved.filtered(lambda partner: partner.commercial_partner_id == partner)._retention_clear_card()
         if GROUP_STRUCTURE.intersection(vals):
             (regrouped | self.filtered("is_company"))._retention_queue_group_refresh()
+        if completed:
+            (completed | self)._retention_store_completeness()
+        return res
+
+    def unlink(self):
+        # the customers that lose a contact
+        customers = self.commercial_partner_id - self
+        res = super().unlink()
+        customers.exists()._retention_store_completeness()
         return res
 
     @api.model
@@ -1308,6 +1298,41 @@ class ResPartner(models.Model):
             )
         )
         self.invalidate_model(fnames)
+
+    def _retention_store_completeness(self):
+        """Store the card completeness (``card_completeness``) of these partners' customers (their commercial
+        partners) in every company they belong to, on each customer and its contacts, in one UPDATE that writes
+        only the rows whose value changes. Called whenever what it counts may change: a customer's details and
+        classifications, its contacts, its confidential profile's five items and key dates."""
+        customer_ids = [pid for pid in self.commercial_partner_id.ids if isinstance(pid, int)]
+        if customer_ids:
+            self.env["res.partner"]._retention_store_completeness_of(customer_ids)
+
+    @api.model
+    def _retention_store_completeness_of(self, customer_ids=None):
+        """``_retention_store_completeness`` of the customers ``customer_ids`` (None: every customer)."""
+        self.flush_model(
+            [*COMPLETENESS_COLUMNS, *COMPLETENESS_CLASSES, "parent_id", "active", "commercial_partner_id", "company_id"]
+        )
+        self.env["retention.profile"].flush_model(["partner_id", "company_id", *COMPLETENESS_PROFILE])
+        self.env["retention.key.date"].flush_model(["profile_id"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET retention_completeness = COALESCE(p.retention_completeness, '{}'::jsonb) || v.completeness
+                     FROM (SELECT c.id, jsonb_object_agg(co.id::text, %(completeness)s) AS completeness
+                             FROM res_partner c
+                             JOIN res_company co ON c.company_id IS NULL OR c.company_id = co.id
+                             LEFT JOIN retention_profile pr ON pr.partner_id = c.id AND pr.company_id = co.id
+                            WHERE c.id = c.commercial_partner_id %(only)s
+                            GROUP BY c.id) v
+                    WHERE p.commercial_partner_id = v.id
+                      AND NOT COALESCE(p.retention_completeness, '{}'::jsonb) @> v.completeness""",
+                completeness=completeness_sql("c", "pr", SQL("co.id")),
+                only=SQL() if customer_ids is None else SQL("AND c.id = ANY(%s)", list(customer_ids)),
+            )
+        )
+        self.invalidate_model(["retention_completeness"])
 
     def _retention_clear_card(self):
         """Forget the card values of these partners in every company: the next recompute examines them anew."""

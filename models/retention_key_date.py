@@ -36,11 +36,19 @@ class RetentionKeyDate(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create(self._server_create_vals(vals_list))
+        key_dates = super().create(self._server_create_vals(vals_list))
+        key_dates.sudo().partner_id._retention_store_completeness()
+        return key_dates
 
     def write(self, vals):
-        self._server_check_write(vals)
+        self._server_check_write(vals)  # the profile is fixed: the completeness counts the same key dates
         return super().write(vals)
+
+    def unlink(self):
+        customers = self.sudo().partner_id
+        res = super().unlink()
+        customers.exists()._retention_store_completeness()
+        return res
 
     def _confidential_profiles(self):
         return self.profile_id

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .card_completeness import COMPLETENESS_PROFILE
 from .res_partner import CUSTOMER_DOMAIN
 
 
@@ -104,11 +105,21 @@ class RetentionProfile(models.Model):
         profiles = super().create(vals_list)
         # the account manager follows their customer's profile, also when their supervisor wrote it
         profiles._retention_prune_followers()
+        profiles.sudo().partner_id._retention_store_completeness()
         return profiles
 
     def write(self, vals):
         self._server_check_write(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if set(COMPLETENESS_PROFILE).intersection(vals):
+            self.sudo().partner_id._retention_store_completeness()
+        return res
+
+    def unlink(self):
+        customers = self.sudo().partner_id
+        res = super().unlink()
+        customers.exists()._retention_store_completeness()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):

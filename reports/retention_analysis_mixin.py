@@ -63,6 +63,46 @@ class RetentionAnalysisMixin(models.AbstractModel):
         )
         return [user_id for (user_id,) in rows]
 
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        """Grouped by people, teams or customers (many2ones whose model orders by name), Odoo joins every row to
+        its record's name before grouping and sorts every row by it: for a supervisor's scorecard at 100,000
+        customers, 19,000 rows sorted by name for 8 groups (150 ms of 290). Here the rows are grouped by id and
+        the few groups are put in the same order afterwards (the records' own order, then empty last, reversed
+        for a descending order), when every group and order term is such a many2one and all groups are read."""
+        directions = self._retention_many2one_order(groupby, order)
+        if directions is None or offset or limit:
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        rows = super()._read_group(domain, groupby, aggregates, having)
+        # stable sorts from the last term to the first: the rows end up ordered by the first term, then the next
+        for spec, descending in reversed(directions):
+            index = list(groupby).index(spec)
+            records = self.env[self._fields[spec].comodel_name].sudo().with_context(active_test=False)
+            ordered = records.search([("id", "in", list({row[index].id for row in rows if row[index]}))])
+            rank = {record_id: position for position, record_id in enumerate(ordered._ids)}
+            rows.sort(key=lambda row, index=index: rank.get(row[index].id, len(rank)), reverse=descending)
+        return rows
+
+    @api.model
+    def _retention_many2one_order(self, groupby, order):
+        """[(many2one groupby spec, descending)] of ``order`` (default: the groupby specs), when every groupby spec
+        is a many2one field whose model does not order by id and ``order`` names only them; else None."""
+        if not groupby:
+            return None
+        for spec in groupby:
+            field = self._fields.get(spec)
+            if not field or field.type != "many2one" or self.env[field.comodel_name]._order == "id":
+                return None
+        directions = []
+        for part in (order or ",".join(groupby)).split(","):
+            words = part.split()
+            if not words or words[0] not in groupby or len(words) > 2:
+                return None
+            if len(words) == 2 and words[1].upper() not in ("ASC", "DESC"):
+                return None
+            directions.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
+        return directions
+
     def _read_group_orderby(self, order, groupby_terms, query):
         """Groups of a selection (lifecycle stage, ABC class, risk level, state) come in the order of the
         selection, as a funnel reads, not in the alphabetical order of their codes."""

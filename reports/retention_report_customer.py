@@ -2,12 +2,6 @@ from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
-from ..models.card_completeness import (
-    COMPLETENESS_CLASSES,
-    COMPLETENESS_COLUMNS,
-    COMPLETENESS_PROFILE,
-    completeness_sql,
-)
 from ..models.res_partner import ABC_SELECTION, RISK_SELECTION, STAGE_SELECTION
 
 # shares (field: the additive column it is a share of)
@@ -43,11 +37,8 @@ class RetentionReportCustomer(models.Model):
             "retention_last_contact_date",
             "retention_next_contact_date",
             "retention_overdue_amount",
-            *COMPLETENESS_COLUMNS,
-            *COMPLETENESS_CLASSES,
+            "retention_completeness",
         ],
-        "retention.profile": ["partner_id", "company_id", *COMPLETENESS_PROFILE],
-        "retention.key.date": ["profile_id"],
         "res.users": ["sale_team_id"],
         "crm.team": ["user_id"],
     }
@@ -121,10 +112,10 @@ class RetentionReportCustomer(models.Model):
         return SQL("ROUND(SUM(%s) * 100.0 / NULLIF(SUM(SUM(%s)) OVER (), 0), 2)", part, part)
 
     @api.model
-    def _measures(self, partner, profile, company):
-        """The per-customer measures the analyses count (SQL expressions of the aliases of ``res_partner``, of its
-        LEFT JOINed ``retention_profile`` and of an SQL expression of the company id): at risk, contact overdue and
-        the card completeness. Shared with the review status, which sums them per salesperson."""
+    def _measures(self, partner, company):
+        """The per-customer measures the analyses count (SQL expressions of the alias of ``res_partner`` and of an
+        SQL expression of the company id): at risk, contact overdue and the card completeness. Shared with the
+        review status, which sums them per salesperson."""
         next_contact = SQL("(%s ->> %s::text)::date", SQL.identifier(partner, "retention_next_contact_date"), company)
         return {
             "at_risk": SQL(
@@ -133,7 +124,10 @@ class RetentionReportCustomer(models.Model):
                 company,
             ),
             "contact_overdue": SQL("COALESCE(%s < CURRENT_DATE, FALSE)::int", next_contact),
-            "completeness": completeness_sql(partner, profile, company),
+            # stored on the card whenever what it counts changes: not evaluated per row
+            "completeness": SQL(
+                "COALESCE((%s ->> %s::text)::numeric, 0)", SQL.identifier(partner, "retention_completeness"), company
+            ),
         }
 
     @api.model
@@ -151,7 +145,7 @@ class RetentionReportCustomer(models.Model):
         def card(column, cast="varchar"):
             return SQL("(p.%s ->> c.id::text)::%s", SQL.identifier(column), SQL(cast))
 
-        measures = self._measures("p", "pr", SQL("c.id"))
+        measures = self._measures("p", SQL("c.id"))
         return SQL(
             """
             SELECT c.id::bigint * 10000000000 + p.id AS id,
@@ -170,7 +164,6 @@ class RetentionReportCustomer(models.Model):
                    %(completeness)s AS completeness
               FROM res_partner p
               JOIN res_company c ON p.company_id IS NULL OR p.company_id = c.id
-              LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = c.id
               %(team_joins)s
              WHERE %(customer)s
                AND (p.user_id IS NOT NULL OR %(stage)s IS NOT NULL OR %(abc)s IS NOT NULL)

@@ -51,7 +51,7 @@ class RetentionReviewStatus(models.Model):
         screen reads their customers only, not every customer of the company (the measures are the customer
         analysis's, ``retention.report.customer._measures``)."""
         Customers = self.env["retention.report.customer"]
-        measures = Customers._measures("p", "pr", SQL("c.id"))
+        measures = Customers._measures("p", SQL("c.id"))
         return SQL(
             """
             SELECT c.id::bigint * 10000000000 + su.id AS id,
@@ -65,7 +65,6 @@ class RetentionReviewStatus(models.Model):
                    SELECT COUNT(*) AS customer_count, SUM(%(at_risk)s) AS at_risk,
                           SUM(%(contact_overdue)s) AS contact_overdue, ROUND(AVG(%(completeness)s), 1) AS completeness
                      FROM res_partner p
-                     LEFT JOIN retention_profile pr ON pr.partner_id = p.id AND pr.company_id = c.id
                     WHERE p.user_id = su.id AND %(customer)s
                    ) agg ON agg.customer_count > 0
               LEFT JOIN (SELECT salesperson_id, company_id, MAX(week) AS last_week, COUNT(*) AS review_count

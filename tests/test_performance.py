@@ -171,9 +171,9 @@ class TestViewsQueryCount(RetentionCommon):
         spec = {name: {} for name in fields if name != "id"}
         customer = partner.search(self.DOMAIN, limit=1)
         self.env.invalidate_all()
-        # the whole partner form: all apps, profile status and key dates, borrowing status, care counts, card
-        # completeness, the trend chart (its snapshots, revenue by month and changes)
-        with self.assertQueryCount(__system__=82):
+        # the whole partner form: all apps, profile status and key dates, borrowing status, care counts, the trend
+        # chart (its snapshots, revenue by month and changes); the card completeness is stored on the card
+        with self.assertQueryCount(__system__=81):
             customer.web_read(spec)
 
 

@@ -177,11 +177,12 @@ class TestReports(CareCommon):
         )
         self.assertEqual(self.c1.retention_completeness, 19.0)
         # one grouped query whatever the number of customers and events, after the user's record rules (5 once the
-        # caches are cleared), the wizard's values (1) and the salespeople of the supervisor's teams (1)
+        # caches are cleared), the wizard's values (1) and the salespeople of the supervisor's teams (1); the groups,
+        # grouped by salesperson id, are then put in the order of their names (1)
         wizard = self._june(self.supervisor_a)
         self._scorecard_rows(wizard)
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=8):
+        with self.assertQueryCount(__system__=9):
             self._scorecard_rows(wizard)
         # the manager sees both teams; the West salesman only himself
         everyone = {row["salesperson"] for row in self._scorecard_rows(self._june(self.manager))}
@@ -325,6 +326,45 @@ class TestReports(CareCommon):
                 or model != "retention.report.customer",
                 "the supervisor's own customer is a row",
             )
+
+    def test_groups_of_people_in_the_order_of_their_names(self):
+        """Grouped by salesperson, team or customer, the analyses group by id and order the groups afterwards
+        (``_read_group``): the same groups in the same order as Odoo's join on the names, ascending and
+        descending, with the empty group where PostgreSQL puts it."""
+        self._build_activity()
+        # names whose order is not that of the ids
+        self.salesman_a.name = "Zhu (last)"
+        self.team_a.name = "Zone East"
+        self.c1.name = "Zz Lost Trading"
+        self.env.flush_all()
+        checked = 0
+        for model in ANALYSES:
+            fields_ = self.env[model]._fields
+            for user in (self.manager, self.supervisor_a):
+                Analysis = self.env[model].with_user(user)
+                for groupby in (
+                    ["salesperson_id"],
+                    ["team_id"],
+                    ["salesperson_id", "team_id"],
+                    ["team_id", "salesperson_id"],
+                    ["partner_id"],
+                ):
+                    if not all(spec in fields_ for spec in groupby):
+                        continue
+                    for order in (None, f"{groupby[0]} desc", ",".join(f"{spec} DESC" for spec in groupby)):
+                        self.assertIsNotNone(Analysis._retention_many2one_order(groupby, order))
+                        grouped_first = Analysis._read_group([], groupby, ["__count"], order=order)
+                        # with a limit, Odoo's own ordering (the rows joined to the names)
+                        joined = Analysis._read_group(
+                            [], groupby, ["__count"], order=order or ",".join(groupby), limit=10**6
+                        )
+                        self.assertEqual(grouped_first, joined, f"{model} {groupby} {order}")
+                        checked += len(grouped_first) > 1
+        self.assertGreater(checked, 20)
+        # and the names put the groups in another order than their ids
+        groups = self.env["retention.report.customer"].with_user(self.manager)._read_group([], ["partner_id"])
+        ids = [partner.id for (partner,) in groups]
+        self.assertNotEqual(ids, sorted(ids))
 
     def test_weekly_review(self):
         Status = self.env["retention.review.status"]

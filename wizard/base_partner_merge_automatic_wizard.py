@@ -19,7 +19,10 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             ordered = self._get_ordered_partner(partners.ids)
             dst_partner, src_partners = ordered[-1:], ordered[:-1]
         self._retention_check_merge(src_partners, dst_partner)
-        return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
+        res = super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
+        # the merged partners' contacts, profile and key dates now count for the one kept (moved by SQL)
+        dst_partner.exists()._retention_store_completeness()
+        return res
 
     @api.model
     def _retention_check_merge(self, src_partners, dst_partner):
