@@ -241,11 +241,14 @@ class RetentionPool(models.AbstractModel):
 
     # --- the night: warnings, release and escalation, set-based ---------------------------------------------
     @api.model
-    def _nightly(self, company, today):
+    def _nightly(self, company, today, limit=None, after=0):
         """Held customers whose protection ends soon: their holder is warned once; whose protection ended: class
         B and C customers (and those without a class) return to the pool, class A and strategic ones are
-        escalated to the supervisor once. One query finds them all; the writes are one per kind of step (and one
-        per holder for the chatter and the activities they leave)."""
+        escalated to the supervisor once. One query finds the first ``limit`` of those still to do (None: all)
+        by id, after the id ``after``; the writes are one per kind of step (and one per holder for the chatter
+        and the activities they leave). The night calls again from the ``last`` id while ``more`` says some are
+        left, each call committed: a killed call is done again, and each call goes further whatever happened
+        to the one before."""
         self.env["retention.recompute"]._retention_lock_cards(company)
         Partner = self.env["res.partner"].sudo().with_company(company)
         Partner.flush_model()
@@ -253,29 +256,48 @@ class RetentionPool(models.AbstractModel):
         horizon = today + timedelta(days=company.retention_protect_warn_days)
         rows = self.env.execute_query_dict(
             SQL(
-                """SELECT p.id, p.name, p.user_id, (p.retention_protection_end -> %(key)s ->> 0)::date AS end_date,
-                          COALESCE(p.retention_abc_class ->> %(key)s, '') = 'a'
-                            OR COALESCE(p.retention_closeness ->> %(key)s, '') = 'strategic' AS escalates,
-                          (p.retention_protection_warned_date ->> %(key)s)::date AS warned,
-                          (p.retention_escalated_date ->> %(key)s)::date AS escalated
-                     FROM res_partner p
-                     JOIN res_users u ON u.id = p.user_id AND u.active
-                    WHERE (p.parent_id IS NULL OR p.is_company) AND p.active AND NOT COALESCE(p.retention_locked, FALSE)
-                      AND (p.company_id IS NULL OR p.company_id = %(company)s)
-                      AND ((p.retention_protection_end -> %(key)s) ->> 0) <= %(horizon)s""",
+                """SELECT * FROM (
+                       SELECT p.id, p.name, p.user_id, (p.retention_protection_end -> %(key)s ->> 0)::date AS end_date,
+                              COALESCE(p.retention_abc_class ->> %(key)s, '') = 'a'
+                                OR COALESCE(p.retention_closeness ->> %(key)s, '') = 'strategic' AS escalates,
+                              (p.retention_protection_warned_date ->> %(key)s)::date AS warned,
+                              (p.retention_escalated_date ->> %(key)s)::date AS escalated
+                         FROM res_partner p
+                         JOIN res_users u ON u.id = p.user_id AND u.active
+                        WHERE (p.parent_id IS NULL OR p.is_company) AND p.active
+                          AND NOT COALESCE(p.retention_locked, FALSE)
+                          AND (p.company_id IS NULL OR p.company_id = %(company)s)
+                          AND ((p.retention_protection_end -> %(key)s) ->> 0) <= %(horizon)s
+                          AND p.id > %(after)s
+                   ) held
+                    WHERE (end_date > %(today)s AND warned IS DISTINCT FROM end_date)
+                       OR (end_date <= %(today)s AND NOT (escalates AND escalated IS NOT DISTINCT FROM end_date))
+                    ORDER BY id
+                    LIMIT %(limit)s""",
                 key=key,
                 company=company.id,
                 horizon=fields.Date.to_string(horizon),
+                today=today,
+                after=after,
+                limit=None if limit is None else limit + 1,
             )
         )
-        warn = [row for row in rows if today < row["end_date"] and row["warned"] != row["end_date"]]
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit]
+        warn = [row for row in rows if today < row["end_date"]]
         ended = [row for row in rows if row["end_date"] <= today]
-        escalate = [row for row in ended if row["escalates"] and row["escalated"] != row["end_date"]]
+        escalate = [row for row in ended if row["escalates"]]
         release = [row for row in ended if not row["escalates"]]
         self._warn(company, warn)
         self._escalate(company, escalate)
         self._release(company, release)
-        return {"warned": len(warn), "escalated": len(escalate), "released": len(release)}
+        return {
+            "warned": len(warn),
+            "escalated": len(escalate),
+            "released": len(release),
+            "more": more,
+            "last": rows[-1]["id"] if rows else after,
+        }
 
     @api.model
     def _warn(self, company, rows):

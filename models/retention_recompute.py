@@ -242,9 +242,10 @@ class RetentionRecompute(models.AbstractModel):
     @api.model
     def _retention_night_part(self, company, today, night):
         """One part of the night's end (``FINISH_STEPS``) once the cards are written, in its savepoint, a
-        failure added to the night's: (what it did, whether it has more to do). The day's reminders and the
-        playbooks go in batches of ``NIGHT_BATCH`` (the first night of a large database reminds of every overdue
-        customer and launches a playbook for the new class of every customer)."""
+        failure added to the night's: (what it did, whether it has more to do). Each goes in batches of
+        ``NIGHT_BATCH``: the first night of a large database reminds of every overdue customer and launches a
+        playbook for the new class of every customer, and the first night of the pool may release most of the
+        customers received on the day it was switched on."""
         part = night["step"]
         label = {
             "pool": self.env._("Public pool"),
@@ -255,14 +256,17 @@ class RetentionRecompute(models.AbstractModel):
             with self.env.cr.savepoint():
                 if part == "pool":
                     # the pool's release and escalation, from the protection ends just computed
-                    self.env["retention.pool"]._nightly(company, today)
-                elif part == "reminders":
+                    counts = self.env["retention.pool"]._nightly(
+                        company, today, limit=NIGHT_BATCH, after=night.get("pool_after", 0)
+                    )
+                    night["pool_after"] = counts["last"]
+                    return max(counts["warned"] + counts["escalated"] + counts["released"], 1), counts["more"]
+                if part == "reminders":
                     reminded = self._daily_reminders(company, today, limit=NIGHT_BATCH)
                     return max(reminded, 1), reminded >= NIGHT_BATCH
-                else:
-                    # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
-                    launched, more = self.env["retention.playbook"]._retention_launch_batch(company, NIGHT_BATCH)
-                    return max(launched, 1), more
+                # --- playbooks (应对预案): the plans of the trigger occurrences, once the day's changes are in ---
+                launched, more = self.env["retention.playbook"]._retention_launch_batch(company, NIGHT_BATCH)
+                return max(launched, 1), more
         except Exception as error:  # pylint: disable=broad-exception-caught
             _logger.exception("customer_retention: the nightly %s (%s) of %s failed", label, part, company.name)
             self.env.invalidate_all()

@@ -336,6 +336,60 @@ class TestNightInSteps(RetentionCommon):
         self.assertEqual(sorted(due.mapped("res_id")), sorted(self.customers.ids))
         self.assertEqual(company.retention_night["step"], "playbooks")
 
+    def test_the_pool_goes_in_batches(self):
+        """The pool's first night may release most of the customers received the day it was switched on: a batch
+        per step, a killed batch done again, every customer warned, escalated or released exactly once."""
+        company = self.env.company.sudo()
+        company.retention_protect_warn_days = 7
+        today = company._retention_today()
+        ended, soon = self.customers[:6], self.customers[6:]
+        Partner = self.Partner.sudo()
+        Partner._retention_sql_set(company, {"retention_protection_end": today - timedelta(days=1)}, ended.ids)
+        Partner._retention_sql_set(company, {"retention_protection_end": today + timedelta(days=2)}, soon.ids)
+        Partner._retention_sql_set(company, {"retention_abc_class": "a"}, ended[:2].ids)
+        company.retention_night = {
+            "step": "pool",
+            "day": str(today),
+            "start": "2026-11-30 00:00:00",
+            "seconds": 0.0,
+            "customers": 8,
+            "left": 0,
+            "changes": 0,
+            "errors": [],
+        }
+        steps = 0
+        with patch.object(retention_recompute, "NIGHT_BATCH", 3):
+            self.Recompute._retention_night_step(company, auto_commit=False)
+            steps += 1
+            # the worker killed while it releases the second batch: nothing of the batch is kept
+            with (
+                self.assertRaises(Killed),
+                self.env.cr.savepoint(),
+                patch.object(type(self.env["retention.pool"]), "_release", side_effect=Killed),
+            ):
+                self.Recompute._retention_night_step(company, auto_commit=False)
+            self.env.invalidate_all()
+            self.assertEqual(self.customers[3:6].user_id, self.salesman_a, "the killed batch is still to do")
+            while company.retention_night and company.retention_night["step"] == "pool":
+                self.Recompute._retention_night_step(company, auto_commit=False)
+                steps += 1
+        self.assertEqual(steps, 3, "2 escalated and 1 released, 3 released, 2 warned")
+        self.assertFalse(company.retention_night["errors"])
+        self.env.invalidate_all()
+        history = self.env["retention.owner.history"].search([("partner_id", "in", self.customers.ids)])
+        self.assertEqual(sorted(history.mapped("partner_id").ids), sorted(ended.ids), "once each")
+        self.assertEqual(set(history.filtered(lambda row: row.kind == "escalate").partner_id.ids), set(ended[:2].ids))
+        self.assertEqual(ended[:2].user_id, self.salesman_a, "class A: escalated, kept")
+        self.assertFalse(ended[2:].user_id, "back to the pool")
+        warned = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", self.customers.ids),
+                ("activity_type_id", "=", self.env.ref("customer_retention.mail_activity_type_protection_ending").id),
+            ]
+        )
+        self.assertEqual(sorted(warned.mapped("res_id")), sorted(soon.ids))
+
     def test_the_night_state_is_the_system_s(self):
         """Nobody but the system reads or forges the night in progress (its step, its cards left)."""
         for user in (self.manager, self.supervisor_a, self.salesman_a):
