@@ -290,6 +290,8 @@ class ResCompany(models.Model):
         self.env["res.partner"]._retention_create_card_indexes(companies)
         # --- playbooks (应对预案): a new company starts with the default ones ---
         self.env["retention.playbook"]._retention_create_defaults(companies)
+        # the card completeness of the customers it shares with the other companies, in the new company
+        self.env["res.partner"]._retention_store_completeness_of(companies=companies)
         return companies
 
     def _retention_today(self):

@@ -1309,8 +1309,9 @@ class ResPartner(models.Model):
             self.env["res.partner"]._retention_store_completeness_of(customer_ids)
 
     @api.model
-    def _retention_store_completeness_of(self, customer_ids=None):
-        """``_retention_store_completeness`` of the customers ``customer_ids`` (None: every customer)."""
+    def _retention_store_completeness_of(self, customer_ids=None, companies=None):
+        """``_retention_store_completeness`` of the customers ``customer_ids`` (None: every customer), in
+        ``companies`` (None: every company)."""
         self.flush_model(
             [*COMPLETENESS_COLUMNS, *COMPLETENESS_CLASSES, "parent_id", "active", "commercial_partner_id", "company_id"]
         )
@@ -1324,12 +1325,13 @@ class ResPartner(models.Model):
                              FROM res_partner c
                              JOIN res_company co ON c.company_id IS NULL OR c.company_id = co.id
                              LEFT JOIN retention_profile pr ON pr.partner_id = c.id AND pr.company_id = co.id
-                            WHERE c.id = c.commercial_partner_id %(only)s
+                            WHERE c.id = c.commercial_partner_id %(only)s %(in_companies)s
                             GROUP BY c.id) v
                     WHERE p.commercial_partner_id = v.id
                       AND NOT COALESCE(p.retention_completeness, '{}'::jsonb) @> v.completeness""",
                 completeness=completeness_sql("c", "pr", SQL("co.id")),
                 only=SQL() if customer_ids is None else SQL("AND c.id = ANY(%s)", list(customer_ids)),
+                in_companies=SQL() if companies is None else SQL("AND co.id = ANY(%s)", companies.ids),
             )
         )
         self.invalidate_model(["retention_completeness"])

@@ -383,12 +383,8 @@ class RetentionRecompute(models.AbstractModel):
     @api.model
     def _recompute(self, companies, today=None, examine_all=False):
         """Recompute the cards of ``companies``: every card whose facts or inputs changed or whose recheck date
-        came, or every card with ``examine_all`` (the "Recompute now" button), with the card completeness of
-        every customer stored again (it follows each change made through Odoo; this catches the others, such as a
-        change written in SQL by another module)."""
+        came, or every card with ``examine_all`` (the "Recompute now" button)."""
         totals = {"customers": 0, "examined": 0, "updated": 0, "changes": 0}
-        if examine_all:
-            self.env["res.partner"]._retention_store_completeness_of()
         for company in companies:
             stats = self.with_company(company)._recompute_company(
                 company, today or company._retention_today(), examine_all

@@ -617,6 +617,7 @@ def duplicate_check_timings(env, company, salesperson):
             WHERE parent_id IS NULL AND name LIKE 'Customer %' AND mobile IS NULL"""
     )
     t_fill, _ = timed(env["res.partner"]._retention_fill_duplicate_keys)
+    env["res.partner"]._retention_store_completeness_of()  # (the credit code is an item of the completeness)
     cr.execute("ANALYZE res_partner")
     cr.commit()
     supervisor = salesperson.sale_team_id.user_id
@@ -726,6 +727,10 @@ def main():
         def peak():
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+        # the data was inserted in SQL: the card completeness Odoo's writes keep is stored once, set-based
+        t_completeness, _ = timed(env["res.partner"]._retention_store_completeness_of)
+        cr.commit()
+        print(f"card completeness of every customer stored in one statement: {t_completeness:.1f} s", flush=True)
         peaks = {}
         t_sql, groups = timed(lambda: bare_sql(env, company_1), repeat=3)
         rss_before = peaks["before"] = peak()

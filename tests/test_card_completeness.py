@@ -135,14 +135,12 @@ class TestStoredCompleteness(RetentionCommon):
                 self.Partner.with_user(user).create({"name": "Forged", "retention_completeness": 100.0})
         self.assertEqual(self.stored(self.customer), 4.8)
 
-    def test_recompute_now_mends_a_stale_value(self):
-        # a change written in SQL (another module's) is not seen at once; Recompute now stores the value again
-        self.env.execute_query(SQL("UPDATE res_partner SET email = 'sql@fullcard.cn' WHERE id = %s", self.customer.id))
-        self.customer.invalidate_recordset()
-        self.assertEqual(self.stored(self.customer), 4.8)
-        self.Recompute.with_user(self.manager).action_recompute_now()
-        self.assertEqual(self.stored(self.customer), 9.5)
-        self.assertFollows(self.customer, self.other)
+    def test_a_new_company_counts_the_customers_it_shares(self):
+        self.customer.with_user(self.salesman_a).write({"email": "info@fullcard.cn"})
+        company_3 = self.env["res.company"].create({"name": "Third Company"})
+        self.assertEqual(self.stored(self.customer, company_3), 9.5)
+        self.assertEqual(self.stored(self.other, company_3), 0.0)
+        self.assertEqual(self.live(self.customer, company_3), 9.5)
 
     def test_one_update_whatever_the_number_of_customers(self):
         customers = self.Partner.create([{"name": f"Bulk {n}", "is_company": True} for n in range(30)])
