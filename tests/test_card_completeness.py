@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -126,6 +126,35 @@ class TestStoredCompleteness(RetentionCommon):
         self.assertFalse(self.other.exists())
         self.assertEqual(self.stored(imported), 14.3)  # email, city and the contact
         self.assertFollows(imported)
+
+    def test_only_the_keepers_add_or_archive_a_contact(self):
+        """A contact joins or leaves another team's customer neither by a creation nor by an archiving (as it is
+        not moved there): its card, and the completeness its supervisor reviews, are its keepers'."""
+        contact = self.Partner.create({"name": "Mr. Zhou", "parent_id": self.customer.id})
+        before = self.stored(self.customer)
+        Partner = self.Partner.with_user(self.salesman_b)
+        for attempt in (
+            lambda: Partner.create({"name": "Forged Contact", "parent_id": self.customer.id}),
+            lambda: Partner.with_context(default_parent_id=self.customer.id).create({"name": "Forged Contact"}),
+            lambda: Partner.with_context(default_parent_id=self.customer.id).name_create("Forged Contact"),
+            lambda: self.customer.with_user(self.salesman_b).write(
+                {"child_ids": [Command.create({"name": "Forged Contact"})]}
+            ),
+            lambda: contact.with_user(self.salesman_b).write({"active": False}),
+            lambda: contact.with_user(self.salesman_b).action_archive(),
+            lambda: contact.with_user(self.supervisor_b).write({"active": False}),
+            lambda: self.customer.with_user(self.salesman_b).action_archive(),
+        ):
+            with self.assertRaisesRegex(AccessError, "held by"):
+                attempt()
+        self.assertFalse(self.Partner.with_context(active_test=False).search([("name", "=", "Forged Contact")]))
+        self.assertTrue(contact.active and self.customer.active)
+        self.assertEqual(self.stored(self.customer), before)
+        # its keepers may
+        self.Partner.with_user(self.salesman_a).create({"name": "Mr. Wu", "parent_id": self.customer.id})
+        contact.with_user(self.supervisor_a).action_archive()
+        self.assertFalse(contact.active)
+        self.assertFollows(self.customer)
 
     def test_only_the_system_writes_it(self):
         for user in (self.salesman_a, self.supervisor_a, self.manager):
