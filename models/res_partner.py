@@ -823,15 +823,16 @@ class ResPartner(models.Model):
                 if not (key.startswith("default_") and key.removeprefix("default_") in protected)
             }
             vals_list = [self._retention_refuse_system_values(vals, protected) for vals in vals_list]
-            # a contact joins a customer by its keepers only, as when a contact is moved (its card and completeness)
-            parents = {vals["parent_id"] for vals in vals_list if vals.get("parent_id")}
-            if context.get("default_parent_id") and any("parent_id" not in vals for vals in vals_list):
-                parents.add(context["default_parent_id"])
-            if parents:
-                customers = self.sudo().browse(parents).commercial_partner_id.with_env(self.env)
-                self._retention_check_holder(customers)
-                self._retention_check_not_pool(customers)
             if self.env.user.has_group(USER_GROUP):
+                # a salesperson adds contacts to the customers she keeps only, as she moves them (their card, the
+                # completeness her supervisor reviews); users outside retention (accounting) still add addresses
+                parents = {vals["parent_id"] for vals in vals_list if vals.get("parent_id")}
+                if context.get("default_parent_id") and any("parent_id" not in vals for vals in vals_list):
+                    parents.add(context["default_parent_id"])
+                if parents:
+                    customers = self.sudo().browse(parents).commercial_partner_id.with_env(self.env)
+                    self._retention_check_holder(customers)
+                    self._retention_check_not_pool(customers)
                 # a salesperson creates customers for herself; a supervisor for her teams (as on a change)
                 given = {vals["user_id"] for vals in vals_list if vals.get("user_id")}
                 given |= {context["default_user_id"]} if context.get("default_user_id") else set()
@@ -969,10 +970,10 @@ class ResPartner(models.Model):
 
     def _retention_parent_changes(self, vals):
         """Moving a customer under another company, a contact to another one, or making a contact a company
-        changes who holds it, and archiving or restoring one changes the customer's contacts: its account
-        manager, their supervisor or a manager does it. Returns the moved partners that showed another company's
-        card."""
-        if "active" in vals and not self.env.su:
+        changes who holds it: its account manager, their supervisor or a manager does it; and for users of the
+        retention groups, archiving or restoring one as well. Returns the moved partners that showed another
+        company's card."""
+        if "active" in vals and not self.env.su and self.env.user.has_group(USER_GROUP):
             archived = self.filtered(lambda partner: partner.active != bool(vals["active"]))
             self._retention_check_holder(archived.commercial_partner_id)
         if "parent_id" not in vals and "is_company" not in vals:
