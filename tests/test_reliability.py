@@ -193,6 +193,19 @@ class TestNightInSteps(RetentionCommon):
             self.Recompute.with_context(ir_cron_progress_id=progress.id)._cron_recompute()
         return progress.done, progress.remaining, len(commits)
 
+    def _night_at(self, company, step):
+        """The company's night of today, its cards done, at ``step``."""
+        company.retention_night = {
+            "step": step,
+            "day": str(company._retention_today()),
+            "start": "2026-11-30 00:00:00",
+            "seconds": 0.0,
+            "customers": len(self.customers),
+            "left": 0,
+            "changes": 0,
+            "errors": [],
+        }
+
     def _spy(self, seen, kill_at=None):
         """``examine`` recording the cards it examines; the worker killed at the ``kill_at``-th one."""
         original = retention_recompute.examine
@@ -310,16 +323,7 @@ class TestNightInSteps(RetentionCommon):
         """The first night of a large database reminds of every overdue customer: a batch per step."""
         company = self.env.company.sudo()
         self.Partner._retention_sql_set(company, {"retention_next_contact_date": date(2026, 1, 5)}, self.customers.ids)
-        company.retention_night = {
-            "step": "reminders",
-            "day": str(company._retention_today()),
-            "start": "2026-11-30 00:00:00",
-            "seconds": 0.0,
-            "customers": 8,
-            "left": 0,
-            "changes": 0,
-            "errors": [],
-        }
+        self._night_at(company, "reminders")
         steps = 0
         with patch.object(retention_recompute, "NIGHT_BATCH", 3):
             while company.retention_night and company.retention_night["step"] == "reminders":
@@ -347,16 +351,7 @@ class TestNightInSteps(RetentionCommon):
         Partner._retention_sql_set(company, {"retention_protection_end": today - timedelta(days=1)}, ended.ids)
         Partner._retention_sql_set(company, {"retention_protection_end": today + timedelta(days=2)}, soon.ids)
         Partner._retention_sql_set(company, {"retention_abc_class": "a"}, ended[:2].ids)
-        company.retention_night = {
-            "step": "pool",
-            "day": str(today),
-            "start": "2026-11-30 00:00:00",
-            "seconds": 0.0,
-            "customers": 8,
-            "left": 0,
-            "changes": 0,
-            "errors": [],
-        }
+        self._night_at(company, "pool")
         steps = 0
         with patch.object(retention_recompute, "NIGHT_BATCH", 3):
             self.Recompute._retention_night_step(company, auto_commit=False)
