@@ -841,7 +841,7 @@ def main():
             f"ratio (3)/(2): first {t_naive / t_first:.0f}x, steady {t_naive / t_steady:.0f}x, "
             f"next day {t_naive / t_next:.0f}x, every card {t_naive / t_all:.0f}x"
         )
-        print(f"peak memory of this process: {rss_after / 1024:.0f} MB (before recompute {rss_before / 1024:.0f} MB)")
+        print(f"peak memory of this process: {rss_after:.0f} MB (before recompute {rss_before:.0f} MB)")
         print(f"customers list (class A, grouped by stage) as a salesperson: {t_list * 1000:.0f} ms (median of 5)")
         print(f"partner form with the Retention tab as a salesperson:      {t_form * 1000:.0f} ms (median of 5)")
         print(f"refresh of one customer's card (done check, order):        {t_refresh * 1000:.0f} ms (median of 5)")
