@@ -1,3 +1,5 @@
+from odoo import http
+
 from . import (
     test_abc,
     test_abc_invoice,
@@ -5,6 +7,7 @@ from . import (
     test_action_check,
     test_adoption,
     test_borrowing,
+    test_card_completeness,
     test_card_rules,
     test_care_plan,
     test_click_everywhere,
@@ -32,3 +35,9 @@ from . import (
     test_translations,
     test_trend,
 )
+
+# The test HTTP server reads every module's manifest on its first request for a static file. The browser's first
+# requests come at once, in several server threads, and CPython 3.11 may then fail to parse a manifest ("SystemError:
+# AST constructor recursion depth mismatch", a race of its parser between threads): they are read here once, in the
+# main thread, before any test server answers.
+http.root.statics  # noqa: B018
