@@ -40,4 +40,4 @@ from . import (
 # requests come at once, in several server threads, and CPython 3.11 may then fail to parse a manifest ("SystemError:
 # AST constructor recursion depth mismatch", a race of its parser between threads): they are read here once, in the
 # main thread, before any test server answers.
-http.root.statics  # noqa: B018
+_statics = http.root.statics
