@@ -32,6 +32,8 @@ def uninstall_hook(env):
         "sale_order__retention_quotation_index",
     ):
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
+    # the room left on the partners' pages for the nightly card writes (res.partner._retention_leave_room_for_cards)
+    env.cr.execute(SQL("ALTER TABLE res_partner RESET (fillfactor)"))
     # the nights' tables of the cards to examine (retention.recompute._retention_stage), one per company
     tables = env.execute_query(
         SQL(

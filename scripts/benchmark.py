@@ -744,17 +744,31 @@ def main():
         peaks["steady"] = peak()
         t_all, every = timed(lambda: recompute._recompute(company_1, today, examine_all=True), repeat=repeat)
         peaks["every"] = peak()
-        # the next days are measured, not kept: a kept database stays at today. A normal day; when tomorrow is the
-        # first of a month, it is the month's first night (every card's point of the monthly risk trend), measured
-        # apart, and the normal day the one after.
-        tomorrow = today + timedelta(days=1)
+        # the next nights, each committed as the cron commits it, the partners' table vacuumed in between as
+        # autovacuum does during the day (what a night rewrote is reclaimed: the next one writes its cards beside
+        # their old versions). The night measured is a normal one, the day after tomorrow (or the one after, when
+        # that is the first of a month); a month's first night (every card's point of the monthly risk trend) on
+        # the way is measured apart. Then every card is examined again as of today (not measured), so that a kept
+        # database and what is measured next stay at today.
+        cr.commit()
         month_start = None
-        with cr.savepoint() as savepoint:
-            if tomorrow.day == 1:
-                month_start = timed(lambda: recompute._recompute(company_1, tomorrow))
-                tomorrow += timedelta(days=1)
-            t_next, next_day = timed(lambda: recompute._recompute(company_1, tomorrow))
-            savepoint.rollback()
+        night = today
+        for _before in range(2):
+            night += timedelta(days=1)
+            if night.day == 1:
+                month_start = timed(lambda night=night: recompute._recompute(company_1, night))
+                cr.commit()
+                vacuum(env, ("res_partner",))
+                night += timedelta(days=1)
+            if _before == 0:
+                recompute._recompute(company_1, night)
+                cr.commit()
+                vacuum(env, ("res_partner",))
+        t_next, next_day = timed(lambda: recompute._recompute(company_1, night))
+        cr.commit()
+        recompute._recompute(company_1, today, examine_all=True)
+        cr.commit()
+        vacuum(env, ("res_partner",))
         env.invalidate_all()
         rss_after = peaks["next"] = peak()
         if args.scale:

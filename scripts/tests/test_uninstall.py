@@ -116,6 +116,9 @@ class TestUninstall(unittest.TestCase):
         ours = f"SELECT count(*) FROM mail_activity WHERE activity_type_id IN ({types})"
         self.assertGreaterEqual(self.count(ours), 2)
         kept = {name: self.count(sql) for name, sql in KEPT.items()}
+        # the room left on the partners' pages for the cards' nightly writes
+        options = "SELECT COALESCE(array_to_string(reloptions, ','), 'none') FROM pg_class WHERE relname='res_partner'"
+        self.assertEqual(odoo_run.psql(self.db, options)[0][0], "fillfactor=70")
 
         state, log = odoo_run.shell(self.addons, self.db, UNINSTALL)
         self.assertEqual(state, "uninstalled", log[-3000:])
@@ -143,6 +146,7 @@ class TestUninstall(unittest.TestCase):
                  WHERE table_schema = 'public' AND column_name LIKE 'retention\_%'""",
         )
         self.assertEqual(leftovers, [])
+        self.assertEqual(odoo_run.psql(self.db, options)[0][0], "none", "res_partner's fillfactor is Odoo's again")
 
 
 if __name__ == "__main__":
