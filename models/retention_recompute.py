@@ -410,14 +410,16 @@ class RetentionRecompute(models.AbstractModel):
         )
 
     # --- step 1: facts, as subqueries of the population query ------------------------------------------
-    def _retention_source_query(self, company, partner_ids=None):
+    def _retention_source_query(self, company, partner_ids=None, per_commercial_partner=True):
         """Revenue lines of the company's customers: (commercial partner, moment, amount in company currency,
         whether the line is an order), and the time zone whose calendar days the moments fall on. Amounts are
         converted at the document date (order rate / signed invoice amount), as double precision: summing a
         million numerics costs a third of the scan, and the sums are rounded to the currency's digits (on the
         100,000-customer benchmark, every total, window revenue and class equals the numeric computation).
         Orders keep their UTC timestamp: the facts compare it with day boundaries computed once, instead of
-        converting a million timestamps."""
+        converting a million timestamps. Without ``per_commercial_partner``, an order's line is its own
+        customer's (a contact's order, its contact's: see ``_retention_source_sums_query``); ``partner_ids``
+        are commercial partners either way."""
         if company.retention_revenue_source == "invoice":
             return "UTC", SQL(
                 """SELECT am.commercial_partner_id AS partner_id, am.invoice_date::timestamp AS moment,
@@ -429,15 +431,67 @@ class RetentionRecompute(models.AbstractModel):
                 company=company.id,
                 only=self._retention_only(SQL("am.commercial_partner_id"), partner_ids),
             )
-        return company.partner_id.tz or "UTC", SQL(
-            """SELECT p.commercial_partner_id AS partner_id, so.date_order AS moment,
+        lines = SQL(
+            """SELECT so.partner_id, so.date_order AS moment,
                       so.amount_untaxed::float8 / COALESCE(NULLIF(so.currency_rate, 0), 1)::float8 AS amount,
                       TRUE AS is_order
                  FROM sale_order so
-                 JOIN res_partner p ON p.id = so.partner_id
                 WHERE so.company_id = %(company)s AND so.state = 'sale' %(only)s""",
             company=company.id,
-            only=self._retention_only(SQL("p.commercial_partner_id"), partner_ids),
+            only=SQL()
+            if partner_ids is None
+            else SQL(
+                "AND so.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
+                list(partner_ids),
+            ),
+        )
+        if per_commercial_partner:
+            lines = SQL(
+                """SELECT p.commercial_partner_id AS partner_id, l.moment, l.amount, l.is_order
+                     FROM (%s) l JOIN res_partner p ON p.id = l.partner_id""",
+                lines,
+            )
+        return company.partner_id.tz or "UTC", lines
+
+    def _retention_source_sums_query(self, company, today, partner_ids=None):
+        """The revenue lines (``_retention_source_query``) summed per customer of the documents, then given their
+        commercial partner: rows of (commercial partner, first and last moment of an order, orders, amount,
+        amount of the last 12 months, of the 12 before and of the ABC window up to ``today``), several for a
+        company whose contacts ordered themselves; and the time zone of the moments. Summing the orders before
+        looking up their commercial partner joins some 100,000 sums to the partners instead of 800,000 orders:
+        1.6–2.1 s instead of 2.5–3.2 s at 100,000 customers."""
+        by_commercial = company.retention_revenue_source == "invoice"
+        tz, lines = self._retention_source_query(company, partner_ids, per_commercial_partner=by_commercial)
+
+        def after(day):
+            return first_moment_after(day, tz)
+
+        cuts = {
+            "d12": after(today - relativedelta(months=12)),
+            "d24": after(today - relativedelta(months=24)),
+            "dwin": after(today - relativedelta(months=company.retention_window_months)),
+        }
+        # only invoices have lines that are no order (credit notes): no filter to evaluate for orders
+        orders = SQL("FILTER (WHERE is_order)") if by_commercial else SQL()
+        sums = SQL(
+            """SELECT partner_id, MIN(moment) %(orders)s AS first_moment, MAX(moment) %(orders)s AS last_moment,
+                      COUNT(*) %(orders)s AS orders, SUM(amount) AS amount,
+                      SUM(amount) FILTER (WHERE moment >= %(d12)s) AS amount_12m,
+                      SUM(amount) FILTER (WHERE moment >= %(d24)s AND moment < %(d12)s) AS amount_prev_12m,
+                      SUM(amount) FILTER (WHERE moment >= %(dwin)s) AS amount_window
+                 FROM (%(lines)s) l
+                GROUP BY partner_id""",
+            orders=orders,
+            lines=lines,
+            **cuts,
+        )
+        if by_commercial:
+            return tz, sums
+        return tz, SQL(
+            """SELECT p.commercial_partner_id AS partner_id, s.first_moment, s.last_moment, s.orders, s.amount,
+                      s.amount_12m, s.amount_prev_12m, s.amount_window
+                 FROM (%s) s JOIN res_partner p ON p.id = s.partner_id""",
+            sums,
         )
 
     def _retention_quote_query(self, company, partner_ids=None):
@@ -476,34 +530,22 @@ class RetentionRecompute(models.AbstractModel):
 
         With ``partner_ids`` (the refresh of a few cards), only their lines are scanned and the ABC class is
         left out (NULL): it ranks the whole population, which only the full recompute reads."""
-        tz, source = self._retention_source_query(company, partner_ids)
-
-        def after(day):
-            return first_moment_after(day, tz)
-
+        tz, source = self._retention_source_sums_query(company, today, partner_ids)
         # one level: the window functions run over the grouped rows, without materializing them first
         window = SQL(
-            "ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(dwin)s))::numeric, 0), %(digits)s)",
-            dwin=after(today - relativedelta(months=company.retention_window_months)),
-            digits=company.currency_id.decimal_places,
+            "ROUND(COALESCE(SUM(amount_window)::numeric, 0), %(digits)s)", digits=company.currency_id.decimal_places
         )
         columns = SQL(
-            """(MIN(moment) %(orders)s AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS first_order,
-               (MAX(moment) %(orders)s AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_order,
-               COUNT(*) %(orders)s AS order_count,
+            """(MIN(first_moment) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS first_order,
+               (MAX(last_moment) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_order,
+               SUM(orders)::bigint AS order_count,
                ROUND(SUM(amount)::numeric, %(digits)s) AS revenue_total,
-               ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(d12)s))::numeric, 0), %(digits)s)
-                   AS revenue_12m,
-               ROUND(COALESCE((SUM(amount) FILTER (WHERE moment >= %(d24)s AND moment < %(d12)s))::numeric, 0),
-                     %(digits)s) AS revenue_prev_12m,
+               ROUND(COALESCE(SUM(amount_12m)::numeric, 0), %(digits)s) AS revenue_12m,
+               ROUND(COALESCE(SUM(amount_prev_12m)::numeric, 0), %(digits)s) AS revenue_prev_12m,
                %(window)s AS revenue_window""",
-            # only invoices have lines that are no order (credit notes): no filter to evaluate for orders
-            orders=SQL("FILTER (WHERE is_order)") if company.retention_revenue_source == "invoice" else SQL(),
             tz=tz,
             window=window,
             digits=company.currency_id.decimal_places,
-            d12=after(today - relativedelta(months=12)),
-            d24=after(today - relativedelta(months=24)),
         )
         cut_offs = {
             "a_cut": Decimal(str(company.retention_abc_a_cut)),

@@ -137,6 +137,31 @@ class TestAbcFromOrders(RetentionCommon):
         self.assertEqual(contact.retention_abc_class, big.retention_abc_class)
         self.assertEqual(contact.retention_lifecycle_stage, big.retention_lifecycle_stage)
 
+    def test_contacts_orders_summed_into_their_company(self):
+        """Orders are summed per customer of the order before they are given to its company: a company's facts
+        gather its own and its contacts' sums, in a recompute and in a refresh of its card alone."""
+        first = self.Partner.create({"name": "Buyer at Big", "parent_id": self.big.id})
+        second = self.Partner.create({"name": "Accounts at Big", "parent_id": self.big.id})
+        self._order(first, 1000, date(2024, 1, 15))  # the first order, before both windows of 12 months
+        self._order(first, 10, date(2025, 3, 1))  # the 12 months before the last 12
+        self._order(second, 25, date(2026, 6, 29))  # the last order
+        self.recompute()
+        expected = {
+            "retention_order_count": 5,
+            "retention_first_order_date": date(2024, 1, 15),
+            "retention_last_order_date": date(2026, 6, 29),
+            "retention_revenue_total": 1535,
+            "retention_revenue_12m": 525,
+            "retention_revenue_prev_12m": 10,
+        }
+        big = self.card(self.big)
+        self.assertEqual({name: big[name] for name in expected}, expected)
+        self.assertEqual(self.card(second).retention_revenue_total, 1535, "each contact shows its company's card")
+        # the refresh of one card (an order confirmed) reads the same sums
+        self.env.cr.execute("UPDATE res_partner SET retention_revenue_total = NULL WHERE id = %s", [self.big.id])
+        self.Recompute._refresh_customers(self.env.company, self.big)
+        self.assertEqual(self.card(self.big).retention_revenue_total, 1535)
+
     def test_other_currency_converted_at_order_date(self):
         eur = self.env.ref("base.EUR")
         eur.active = True
