@@ -7,6 +7,7 @@ population, is computed in that SQL (``retention.recompute._retention_facts_quer
 """
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -230,13 +231,27 @@ def risk(facts, rules, today):
     return min(100, sum(reason.points for reason in reasons)), tuple(reasons)
 
 
-def _next_rise(points_on, today, full_on):
+def _next_rise(points_on, today, full_on, guess=None):
     """The first day after ``today`` on which ``points_on(day)`` (never decreasing) rises, if before ``full_on``
-    (when it counts fully); found by bisection."""
+    (when it counts fully); found by bisection, around ``guess(points today)`` when given (where the points
+    should rise, from their formula: two or three evaluations instead of ten; a wrong guess costs a few more,
+    never another answer)."""
     now = points_on(today)
     if full_on <= today or points_on(full_on) == now:
         return None
+    # the day sought is in [low, high], and the points have risen on ``high``
     low, high = today + timedelta(days=1), full_on
+    guess = guess(now) if guess else None
+    if guess is not None:
+        guess = min(max(guess, low), high)
+        if points_on(guess) != now:
+            high = guess
+            if guess > low and points_on(guess - timedelta(days=1)) == now:
+                return guess
+        else:
+            low = guess + timedelta(days=1)  # before ``high``, on which they have risen
+            if points_on(low) != now:
+                return low
     while low < high:
         middle = low + (high - low) // 2
         if points_on(middle) != now:
@@ -244,6 +259,20 @@ def _next_rise(points_on, today, full_on):
         else:
             low = middle + timedelta(days=1)
     return low
+
+
+def _rise_guess(start, begins, span, weight):
+    """For a factor that grows from nothing ``begins`` days after ``start`` to ``weight`` points ``span`` days
+    later: a function of its points giving the day it should gain the next one (rounded half-way), or None when
+    that is no day of the calendar."""
+
+    def guess(points):
+        if weight <= 0:
+            return None
+        days = begins + span * (points + 0.5) / weight
+        return days_after(start, math.ceil(days)) if math.isfinite(days) and days >= 0 else None
+
+    return guess
 
 
 def recheck_date(facts, risk_facts, rules, risk_rules, today):
@@ -265,11 +294,13 @@ def recheck_date(facts, risk_facts, rules, risk_rules, today):
     interval = float(facts.avg_interval or 0)
     if interval:
         days.append(days_after(facts.last_order, int(rules.interval_factor * interval) + 1))
+        # nothing at 1 × the interval after the last order, full at 3 ×
         days.append(
             _next_rise(
                 lambda day: _recency_points(risk_facts, risk_rules, day),
                 today,
                 days_after(facts.last_order, int(3 * interval) + 1),
+                _rise_guess(facts.last_order, interval, 2 * interval, risk_rules.weight_recency),
             )
         )
     if risk_facts.next_contact and risk_facts.cadence_days:
@@ -278,6 +309,7 @@ def recheck_date(facts, risk_facts, rules, risk_rules, today):
                 lambda day: _contact_points(risk_facts, risk_rules, day),
                 today,
                 days_after(risk_facts.next_contact, risk_facts.cadence_days),
+                _rise_guess(risk_facts.next_contact, 0, risk_facts.cadence_days, risk_rules.weight_contact),
             )
         )
     if risk_facts.overdue_since:
@@ -286,6 +318,7 @@ def recheck_date(facts, risk_facts, rules, risk_rules, today):
                 lambda day: _receivable_points(risk_facts, risk_rules, day),
                 today,
                 days_after(risk_facts.overdue_since, 90),
+                _rise_guess(risk_facts.overdue_since, 0, 90, risk_rules.weight_receivable),
             )
         )
     return min((day for day in days if day and day > today), default=None)

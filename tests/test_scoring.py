@@ -262,6 +262,25 @@ class TestRecheckDate(BaseCase):
         # the point of it: most days need no examination
         self.assertGreater(skipped, 10 * examined)
 
+    def test_a_guess_never_changes_the_next_rise(self):
+        """``_next_rise`` around a guess finds the day the plain bisection finds, whatever the guess: right, a day
+        off, far off either way, beyond the calendar or none."""
+        rnd = random.Random(11)
+        for _case in range(2000):
+            steps = sorted(rnd.sample(range(1, 400), rnd.randint(0, 12)))
+
+            def points_on(day, steps=steps):
+                return sum(1 for step in steps if (day - TODAY).days >= step)
+
+            start = TODAY + timedelta(days=rnd.randint(0, 20))
+            full_on = TODAY + timedelta(days=rnd.randint(0, 420))
+            expected = scoring._next_rise(points_on, start, full_on)
+            around = (expected - TODAY).days if expected else rnd.randint(1, 400)
+            for offset in (0, -1, 1, -2, 2, -50, 50, -(10**6), 10**6, None):
+                day = None if offset is None else scoring.days_after(TODAY, max(around + offset, -(10**5)))
+                found = scoring._next_rise(points_on, start, full_on, lambda _points, day=day: day)
+                self.assertEqual(found, expected, f"steps {steps}, from {start} to {full_on}, guess {day}")
+
     def test_never_ordered_needs_no_recheck(self):
         self.assertIsNone(
             scoring.recheck_date(scoring.CardFacts(), scoring.RiskFacts(), RULES, scoring.RiskRules(), TODAY)
