@@ -187,6 +187,14 @@ class TestTodayBoard(CareCommon):
         action = self.Board.with_user(user).action_open(key)
         return self.env[action["res_model"]].with_user(user).search(action["domain"])
 
+    def test_the_board_s_counts_are_not_compiled(self):
+        """The board's transaction runs without PostgreSQL's JIT, which compiled each count planned as a scan of
+        the partners (30 ms for a count of 0.03 ms at 100,000 customers); only that transaction."""
+        self.env.cr.execute("SET LOCAL jit = on")
+        self._board(self.supervisor_a)
+        self.env.cr.execute("SHOW jit")
+        self.assertEqual(self.env.cr.fetchone()[0], "off")
+
     def test_salesperson_sees_her_day(self):
         counts, board = self._board(self.salesman_a)
         self.assertEqual([section["key"] for section in board["sections"]], ["mine"])
